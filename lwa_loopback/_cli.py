@@ -1,0 +1,259 @@
+"""The ``lwa-loopback`` command: parse options, call the library, turn errors into exit codes.
+
+The only module that prints or exits. Heavy imports (aiohttp) happen inside the commands that
+need them, so that a quick command does not pay for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .errors import (
+    ConfigurationError,
+    ConsentError,
+    ExchangeError,
+    ListenError,
+    LoginError,
+    LoginTimeout,
+    TokenFileError,
+    TokenFileUnusable,
+)
+
+if TYPE_CHECKING:
+    from ._tokens import Tokens
+
+T = TypeVar("T")
+
+#: One exit code per outcome; click's own usage errors exit 2 as well.
+EXIT_CODES: dict[type[LoginError], int] = {
+    ConfigurationError: 2,
+    ConsentError: 3,
+    LoginTimeout: 4,
+    ExchangeError: 5,
+    ListenError: 6,
+    TokenFileError: 7,
+    TokenFileUnusable: 8,
+}
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived while a command ran."""
+
+
+def _run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())``, turning SIGTERM into a clean cancellation like Ctrl+C."""
+
+    async def guarded() -> T:
+        task = asyncio.current_task()
+        assert task is not None
+        terminated = False
+
+        def on_sigterm() -> None:
+            nonlocal terminated
+            terminated = True
+            task.cancel()
+
+        with contextlib.suppress(NotImplementedError):  # Windows has no add_signal_handler
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_sigterm)
+        try:
+            return await main()
+        except asyncio.CancelledError:
+            if terminated:
+                raise _Terminated from None
+            raise
+
+    return asyncio.run(guarded())
+
+
+def _exit_code(error: LoginError) -> int:
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1
+
+
+def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Expected failures become a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except TokenFileError as exc:
+            # The code is spent: these tokens exist nowhere else, so they go to stdout.
+            click.echo(exc.tokens.dumps(), nl=False)
+            _say(f"error: {exc}\nThe tokens are printed on stdout above: save them now, "
+                 "they cannot be fetched again.")
+            sys.exit(_exit_code(exc))
+        except LoginError as exc:
+            _say(f"error: {exc}")
+            sys.exit(_exit_code(exc))
+        except KeyboardInterrupt:
+            _say("Cancelled.")
+            sys.exit(EXIT_INTERRUPTED)
+        except _Terminated:
+            _say("Terminated.")
+            sys.exit(EXIT_TERMINATED)
+
+    return wrapper
+
+
+def _show_logs() -> None:
+    """Status lines from the library go to stderr, as they happen."""
+    logger = logging.getLogger("lwa_loopback")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _terminal_opener(
+    open_browser: bool, timeout: float
+) -> Callable[[str], Coroutine[Any, Any, None]]:
+    """Print the consent URL on a line of its own (headless drivers read it there), then
+    try the browser."""
+
+    async def opener(url: str) -> None:
+        _say("Open this address in a browser to sign in with Amazon:")
+        _say(url)
+        minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
+        _say(f"Waiting for the redirect (up to {minutes}; Ctrl+C to cancel)...")
+        if open_browser:
+            import webbrowser
+
+            opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
+            if not opened:
+                _say("(No browser could be opened here: open the address above yourself.)")
+
+    return opener
+
+
+def _report(tokens: Tokens, token_file: Path, as_json: bool) -> None:
+    minutes = tokens.expires_in // 60
+    refresh = ("refresh token saved" if tokens.refresh_token
+               else "no refresh token: log in again when it expires")
+    _say(f"Signed in. Tokens saved to {token_file} "
+         f"(access token valid for {minutes} minutes; {refresh}).")
+    if as_json:
+        click.echo(tokens.dumps(), nl=False)
+
+
+_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=_SETTINGS)
+@click.version_option(package_name="lwa-loopback", prog_name="lwa-loopback")
+def main() -> None:
+    """Get Login with Amazon (LWA) tokens onto this machine, and keep them useful.
+
+    Start with `lwa-loopback demo` to see a whole login against a built-in fake LWA server.
+    """
+
+
+def _default_token_file() -> Path:
+    from ._tokens import default_token_file
+
+    return default_token_file()
+
+
+@main.command(context_settings=_SETTINGS)
+@click.option("--client-id", envvar="LWA_CLIENT_ID", required=True, show_envvar=True,
+              help="The LWA client (security profile) id: amzn1.application-oa2-client....")
+@click.option("--client-secret", envvar="LWA_CLIENT_SECRET", show_envvar=True,
+              help="The client secret; without it LWA sends no refresh token. "
+                   "Prefer the environment variable to the command line.")
+@click.option("--redirect-uri", envvar="LWA_REDIRECT_URI", required=True, show_envvar=True,
+              help="The exact registered return URL, e.g. http://127.0.0.1:8080/callback; "
+                   "the tool listens on its host, port and path.")
+@click.option("--scope", "scopes", envvar="LWA_SCOPE", required=True, multiple=True,
+              show_envvar=True, help="Scope to request; repeat it, or give several separated "
+                                     "by spaces (profile postal_code).")
+@click.option("--scope-data", envvar="LWA_SCOPE_DATA", show_envvar=True,
+              help='JSON sent as LWA\'s scope_data, e.g. {"profile":{"essential":false}}.')
+@click.option("--region", envvar="LWA_REGION", default="na", show_default=True, show_envvar=True,
+              type=click.Choice(["na", "eu", "fe"]), help="Picks the consent page and token "
+                                                          "endpoint.")
+@click.option("--authorize-url", envvar="LWA_AUTHORIZE_URL", show_envvar=True,
+              help="Override the region's consent page (tests, proxies).")
+@click.option("--token-url", envvar="LWA_TOKEN_URL", show_envvar=True,
+              help="Override the region's token endpoint (tests, proxies).")
+@click.option("--out", "token_file", envvar="LWA_TOKEN_FILE", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json]")
+@click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
+@click.option("--timeout", envvar="LWA_TIMEOUT", default=300.0, show_default=True,
+              show_envvar=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds to wait for the redirect.")
+@click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
+@handles_errors
+def login(
+    client_id: str, client_secret: str | None, redirect_uri: str, scopes: tuple[str, ...],
+    scope_data: str | None, region: str, authorize_url: str | None, token_url: str | None,
+    token_file: Path | None, no_browser: bool, timeout: float, as_json: bool,
+) -> None:
+    """Sign in through the browser once and save the tokens.
+
+    Listens on the return URL, opens the consent page, exchanges the code LWA sends back at
+    once, writes the token file (mode 0600) and exits.
+    """
+    from ._flow import login as run_login
+
+    token_file = token_file or _default_token_file()
+    if not client_secret:
+        _say("warning: no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send "
+             "no refresh token, so these tokens stop working in an hour.")
+    _show_logs()
+    tokens = _run_async(lambda: run_login(
+        client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
+        scope=scopes, scope_data=scope_data, region=region, authorize_url=authorize_url,
+        token_url=token_url, token_file=token_file,
+        open_browser=_terminal_opener(not no_browser, timeout), timeout=timeout,
+    ))
+    _report(tokens, token_file, as_json)
+
+
+@main.command(context_settings=_SETTINGS)
+@click.option("--browser", is_flag=True, help="Open the consent page in your real browser "
+                                              "instead of a headless one.")
+@click.option("--out", "token_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the demo tokens. [default: a new temporary folder]")
+@click.option("--timeout", default=120.0, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), help="Seconds to wait for the redirect.")
+@handles_errors
+def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
+    """Run a whole login against a built-in fake LWA server: no Amazon account needed.
+
+    The real flow runs (listener, consent URL, redirect, code exchange, token file) against a
+    fake server on 127.0.0.1; the tokens it writes are fake too.
+    """
+    from ._demo import run_demo
+
+    _show_logs()
+    _say("Starting a fake LWA server on 127.0.0.1 (nothing leaves this machine)...")
+    tokens, path = _run_async(lambda: run_demo(
+        token_file=token_file, announce=_terminal_opener(browser, timeout),
+        headless=not browser, timeout=timeout,
+    ))
+    _report(tokens, path, as_json=False)
+    _say("That was the whole flow. With a real LWA client, register "
+         "http://127.0.0.1:8080/callback as an Allowed Return URL and run:\n"
+         "  LWA_CLIENT_SECRET=... lwa-loopback login --client-id amzn1.application-oa2-client.... "
+         "--redirect-uri http://127.0.0.1:8080/callback --scope profile")

@@ -1,0 +1,169 @@
+"""``Tokens`` and the token file: JSON, mode 0600, always replaced atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import TokenFileUnusable
+
+_FILE_MODE = 0o600
+_FOLDER_MODE = 0o700
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What one login (or refresh) produced. The tokens never show in ``repr``."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    token_type: str
+    expires_in: int
+    obtained_at: datetime
+    scope: str
+    client_id: str
+    region: str
+    token_url: str
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.obtained_at + timedelta(seconds=self.expires_in)
+
+    def expires_within(self, seconds: float, *, now: datetime | None = None) -> bool:
+        now = now or datetime.now(timezone.utc)
+        return self.expires_at - now <= timedelta(seconds=seconds)
+
+    def with_access_token(self, new: Tokens) -> Tokens:
+        """``new``'s access token, keeping this refresh token when LWA sent none back."""
+        return replace(new, refresh_token=new.refresh_token or self.refresh_token)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "token_type": self.token_type,
+            "expires_in": self.expires_in,
+            "expires_at": _iso(self.expires_at),
+            "obtained_at": _iso(self.obtained_at),
+            "scope": self.scope,
+            "client_id": self.client_id,
+            "region": self.region,
+            "token_url": self.token_url,
+        }
+        if self.refresh_token is None:
+            del data["refresh_token"]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> Tokens:
+        """Parse a token file's JSON; ``ValueError`` names what is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("it does not hold a JSON object")
+        try:
+            refresh_token = data.get("refresh_token")
+            return cls(
+                access_token=_text(data, "access_token"),
+                refresh_token=None if refresh_token is None else str(refresh_token),
+                token_type=str(data.get("token_type", "bearer")),
+                expires_in=int(data["expires_in"]),
+                obtained_at=_parse_iso(_text(data, "obtained_at")),
+                scope=str(data.get("scope", "")),
+                client_id=_text(data, "client_id"),
+                region=str(data.get("region", "")),
+                token_url=_text(data, "token_url"),
+            )
+        except KeyError as exc:
+            raise ValueError(f"the field {exc.args[0]!r} is missing") from None
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"a field has a bad value ({exc})") from None
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2) + "\n"
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} is not a non-empty string")
+    return value
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(text: str) -> datetime:
+    # fromisoformat() only reads a trailing "Z" from Python 3.11 on.
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone")
+    return moment
+
+
+def default_token_file() -> Path:
+    """``$XDG_CONFIG_HOME/lwa-loopback/tokens.json``, or ``~/.config/...`` when it is unset."""
+    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config_home) / "lwa-loopback" / "tokens.json"
+
+
+def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
+    """Write ``tokens`` to ``path`` atomically, mode 0600; its folder is made 0700 when missing.
+
+    A reader sees the old file or the new one, never half of either: the JSON goes to a
+    temporary file in the same folder, is flushed to disk, then renamed over the old one.
+    """
+    target = Path(path).expanduser()
+    target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 from the start, so no other user can open it in between.
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(tokens.dumps())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, _FILE_MODE)
+        os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    _fsync_folder(target.parent)
+    return target
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a folder.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def read_token_file(path: str | os.PathLike[str]) -> Tokens:
+    """Load a token file; ``TokenFileUnusable`` says what is wrong and what to run."""
+    target = Path(path).expanduser()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TokenFileUnusable(
+            f"No token file at {target}. Run `lwa-loopback login ...` first "
+            "(or pass --file with the path login wrote)."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TokenFileUnusable(f"Cannot read the token file {target}: {exc}.") from None
+    try:
+        return Tokens.from_json(json.loads(text))
+    except ValueError as exc:
+        raise TokenFileUnusable(
+            f"The token file {target} is not a valid lwa-loopback token file: {exc}. "
+            "It was left as it is; run `lwa-loopback login ...` with --out to a new path, "
+            "or move it away and log in again."
+        ) from None

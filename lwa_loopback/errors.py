@@ -1,0 +1,95 @@
+"""Every way a login can fail, as one exception tree.
+
+    LoginError
+     ├── ConfigurationError (ValueError)    the options cannot work; nothing was sent
+     ├── ListenError (OSError)              the return URL's port cannot be listened on
+     ├── ConsentError                       LWA redirected back with ``error=...``
+     ├── LoginTimeout (TimeoutError)        no redirect arrived in time
+     ├── ExchangeError                      the token endpoint refused or failed
+     ├── TokenFileError (OSError)           tokens obtained, but the file could not be written
+     └── TokenFileUnusable                  a token file is missing, unreadable or has no way
+                                            to a valid access token
+
+Each message says what happened and what to do next; the CLI prints it as it is. No message
+ever holds an authorization code, a token or a client secret.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._tokens import Tokens
+
+__all__ = [
+    "ConfigurationError",
+    "ConsentError",
+    "ExchangeError",
+    "ListenError",
+    "LoginError",
+    "LoginTimeout",
+    "TokenFileError",
+    "TokenFileUnusable",
+]
+
+
+class LoginError(Exception):
+    """Base of every error lwa-loopback raises on purpose."""
+
+
+class ConfigurationError(LoginError, ValueError):
+    """The options given cannot work (a redirect URI that is not loopback, an unknown region)."""
+
+
+class ListenError(LoginError, OSError):
+    """The return URL's host and port cannot be listened on (in use, or not permitted)."""
+
+
+class _LwaReportedError(LoginError):
+    """An error LWA reported with its own ``error`` code and ``error_description``."""
+
+    def __init__(self, message: str, *, error: str | None = None, description: str | None = None):
+        super().__init__(message)
+        self.error = error
+        self.description = description
+
+
+class ConsentError(_LwaReportedError):
+    """LWA sent the browser back with ``error=...``: consent refused, or the request was bad."""
+
+
+class LoginTimeout(LoginError, TimeoutError):
+    """No redirect reached the return URL before the timeout."""
+
+
+class ExchangeError(_LwaReportedError):
+    """The token endpoint refused the request, answered with garbage, or could not be reached.
+
+    ``status`` is the HTTP status when there was a response, else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        description: str | None = None,
+        status: int | None = None,
+    ):
+        super().__init__(message, error=error, description=description)
+        self.status = status
+
+
+class TokenFileError(LoginError, OSError):
+    """Tokens were obtained but could not be written to the token file.
+
+    ``tokens`` holds them: the code is spent, so they exist nowhere else.
+    """
+
+    def __init__(self, message: str, *, tokens: Tokens):
+        super().__init__(message)
+        self.tokens = tokens
+
+
+class TokenFileUnusable(LoginError):
+    """A token file is missing, unreadable or corrupt, or holds no way to a valid access token."""

@@ -1,0 +1,44 @@
+"""Shared fixtures: a fake LWA server in the test's own event loop, and login options for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser
+
+# Port 0: each flow binds a free port of its own, so tests never clash (the fake accepts any
+# http loopback return URL unless told otherwise).
+ANY_PORT_REDIRECT = "http://127.0.0.1:0/callback"
+
+
+@pytest.fixture
+async def lwa() -> AsyncIterator[FakeLWA]:
+    async with FakeLWA() as fake:
+        yield fake
+
+
+@pytest.fixture
+def browser() -> HeadlessBrowser:
+    return HeadlessBrowser()
+
+
+@pytest.fixture
+def token_file(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "lwa-loopback" / "tokens.json"
+
+
+@pytest.fixture
+def options(lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path) -> dict[str, Any]:
+    """Keyword arguments for ``login()`` against the fake, with a short timeout."""
+    return {
+        **lwa.login_options(),
+        "redirect_uri": ANY_PORT_REDIRECT,
+        "scope": "profile",
+        "token_file": token_file,
+        "open_browser": browser,
+        "timeout": 10.0,
+    }

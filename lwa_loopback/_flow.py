@@ -143,6 +143,7 @@ async def _run(request: _Request, opener: Opener | None, timeout: float) -> Toke
         # The sockets already listen, so the kernel queues an early redirect; opening the
         # browser before aiohttp is even imported lets the person read the consent page meanwhile.
         browser = _open(opener, url)
+        await asyncio.sleep(0)  # an async opener's task runs (prints the URL) before the import
         from ._receiver import Receiver
 
         receiver = Receiver(return_url, state, sockets)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 from dataclasses import dataclass, field
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiMapping
 
 from . import _pages
@@ -25,6 +27,19 @@ _MAX_LINE = 8190
 _MAX_BODY = 4096
 _SHUTDOWN_GRACE = 2.0  # seconds a connection may take to receive its last page
 _KEEPALIVE = 5.0
+
+
+class _DropMalformed(logging.Filter):
+    """aiohttp logs each malformed request with a traceback. Any local process can send them;
+    they are answered 400 already, and a traceback on the terminal would only alarm."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError)
+
+
+_server_log = logging.getLogger("lwa_loopback.server")
+_server_log.addFilter(_DropMalformed())
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class Receiver:
             app,
             handle_signals=False,
             access_log=None,  # the access log would print the code in the query string
+            logger=_server_log,
             shutdown_timeout=_SHUTDOWN_GRACE,
             keepalive_timeout=_KEEPALIVE,
             max_line_size=_MAX_LINE,
@@ -94,8 +110,9 @@ class Receiver:
                 sock.close()
 
     async def _callback(self, request: web.Request) -> web.StreamResponse:
-        if request.host.lower() not in self._return_url.host_headers:
-            # DNS rebinding: a page on another name must not be able to drive the callback.
+        # DNS rebinding: a page on another name must not be able to drive the callback. The
+        # header itself, not request.host: without one, aiohttp falls back to our own address.
+        if request.headers.get(hdrs.HOST, "").lower() not in self._return_url.host_headers:
             return _respond(_pages.bad_callback("The request was not addressed to this address."))
         if self._outcome.done():
             return _respond(_pages.already_done())

@@ -79,6 +79,9 @@ async def _post(client: Client, form: dict[str, str]) -> tuple[int, bytes]:
                     return response.status, await response.read()
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise _network_error(client, "its TLS certificate was refused", exc) from None
+            except aiohttp.ClientSSLError as exc:
+                # Nothing was sent, but a handshake that failed fails the same way again.
+                raise _network_error(client, "the TLS handshake failed", exc) from None
             except aiohttp.ClientConnectorError as exc:
                 if attempt == CONNECT_ATTEMPTS:
                     raise _network_error(client, "could not connect", exc) from None

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import selectors
 import socket
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -123,38 +123,57 @@ def closed_by_peer(sock: socket.socket) -> bool:
 
 
 class CliLogin:
-    """``python -m lwa_loopback login`` against a fake, as a real process."""
+    """``python -m lwa_loopback login`` against a fake, as a real process; stderr is read line
+    by line on a thread, so the test can wait for the consent URL."""
 
-    def __init__(self, lwa: FakeLWA, token_file: Path, *extra: str) -> None:
+    def __init__(self, lwa: FakeLWA, token_file: Path, *, token_url: str | None = None,
+                 preexec_fn: Callable[[], None] | None = None) -> None:
         env = {**os.environ, "LWA_CLIENT_SECRET": lwa.client_secret, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "lwa_loopback", "login", "--no-browser",
              "--client-id", lwa.client_id, "--redirect-uri", ANY_PORT_REDIRECT,
              "--scope", "profile", "--authorize-url", lwa.authorize_url,
-             "--token-url", lwa.token_url, "--out", str(token_file), "--timeout", "60", *extra],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+             "--token-url", token_url or lwa.token_url, "--out", str(token_file),
+             "--timeout", "60"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=preexec_fn,
         )
         self.stderr_lines: list[str] = []
+        self._new_line = threading.Condition()
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            with self._new_line:
+                self.stderr_lines.append(line)
+                self._new_line.notify_all()
 
     def consent_url(self, prefix: str) -> str:
-        """Read stderr until the consent URL line (it starts with the fake's consent page)."""
-        assert self.proc.stderr is not None
-        selector = selectors.DefaultSelector()
-        selector.register(self.proc.stderr, selectors.EVENT_READ)
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and selector.select(deadline - time.monotonic()):
-            line = self.proc.stderr.readline().decode()
-            if not line:
-                break
-            self.stderr_lines.append(line)
-            if line.startswith(prefix):
-                return line.strip()
-        raise AssertionError(f"no consent URL on stderr: {self.stderr_lines}")
+        """The consent URL line (it starts with the fake's consent page address)."""
+
+        def found() -> str | None:
+            return next((line.strip() for line in self.stderr_lines if line.startswith(prefix)),
+                        None)
+
+        with self._new_line:
+            if not self._new_line.wait_for(lambda: found() is not None, WAIT):
+                raise AssertionError(f"no consent URL on stderr: {self.stderr_lines}")
+        url = found()
+        assert url is not None
+        return url
 
     def wait(self) -> tuple[int, str, str]:
         """Exit code, stdout, and all of stderr."""
-        out, err = self.proc.communicate(timeout=WAIT)
-        return self.proc.returncode, out.decode(), "".join(self.stderr_lines) + err.decode()
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()
+        self.proc.wait(WAIT)
+        self._reader.join(WAIT)
+        self.proc.stdout.close()
+        assert self.proc.stderr is not None
+        self.proc.stderr.close()
+        return self.proc.returncode, out, "".join(self.stderr_lines)
 
 
 def redirect_port(consent_url: str) -> int:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
@@ -257,3 +258,29 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
          "http://127.0.0.1:8080/callback as an Allowed Return URL and run:\n"
          "  LWA_CLIENT_SECRET=... lwa-loopback login --client-id amzn1.application-oa2-client.... "
          "--redirect-uri http://127.0.0.1:8080/callback --scope profile")
+
+
+def run() -> None:
+    """The program's entry point: ``main``, then leave without the interpreter's teardown.
+
+    By then the token file is written and synced, the sockets are closed and the loop is shut
+    down; what remains is unloading aiohttp's modules, about 60 ms on a small machine that the
+    person would spend waiting for the prompt (benchmarks/RESULTS.md). Only here, never inside
+    a command: ``CliRunner`` and other in-process callers go through ``main``.
+    """
+    try:
+        main(prog_name="lwa-loopback")
+        code = 0
+    except SystemExit as done:
+        code = _status(done.code)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _status(code: object) -> int:
+    if code is None or isinstance(code, int):
+        return code or 0
+    click.echo(str(code), err=True)  # what sys.exit("message") would print
+    return 1

@@ -11,7 +11,6 @@ import contextlib
 import inspect
 import logging
 import os
-import webbrowser
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -87,6 +86,14 @@ def resolve_endpoints(
     return Endpoints(authorize_url or base.authorize_url, token_url or base.token_url)
 
 
+def open_in_browser(url: str) -> bool:
+    """``webbrowser.open``, imported on first use: it costs start-up time (about 5-10 ms) that
+    the command, which prints the consent URL first, should not pay before printing it."""
+    import webbrowser
+
+    return webbrowser.open(url)
+
+
 async def login(
     *,
     client_id: str,
@@ -98,7 +105,7 @@ async def login(
     authorize_url: str | None = None,
     token_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,
-    open_browser: Opener | None = webbrowser.open,
+    open_browser: Opener | None = open_in_browser,
     timeout: float = DEFAULT_TIMEOUT,
     request_timeout: float = 30.0,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),

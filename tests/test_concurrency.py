@@ -20,12 +20,12 @@ async def test_a_hundred_flows_at_once_each_get_their_own_tokens(
     results = await asyncio.gather(*(
         login(**lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback",
               scope="profile", token_file=file, open_browser=browser, timeout=60.0)
-        for file, browser in zip(files, browsers)
+        for file, browser in zip(files, browsers, strict=True)
     ))
 
     assert len({tokens.access_token for tokens in results}) == FLOWS
     assert len({tokens.refresh_token for tokens in results}) == FLOWS
-    for tokens, file, browser in zip(results, files, browsers):
+    for tokens, file, browser in zip(results, files, browsers, strict=True):
         saved = json.loads(file.read_text())
         assert (saved["access_token"], saved["refresh_token"]) == (
             tokens.access_token, tokens.refresh_token)

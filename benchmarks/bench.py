@@ -59,8 +59,14 @@ class Run:
     output: list[str] = field(default_factory=list)
 
 
+#: ``--ours-from DIR``: run lwa-loopback from another checkout (a before/after comparison).
+OURS_FROM: str | None = None
+
+
 def command(tool: str, lwa: FakeLWA, out_file: Path) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "LWA_CLIENT_SECRET": lwa.client_secret}
+    if OURS_FROM is not None and tool == OURS:
+        env["PYTHONPATH"] = OURS_FROM
     if tool == GOOGLE:
         env["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the fake's token URL is plain http
         return [sys.executable, str(HERE / "google_login.py"), lwa.authorize_url,
@@ -208,29 +214,34 @@ class Stray:
     run: Run
 
 
+def junk_request(host: str, port: int, i: int) -> bool:
+    """One of the stray requests; whether it got an answer."""
+    target = JUNK_TARGETS[i % len(JUNK_TARGETS)]
+    headers = {"Host": "evil.example:80"} if i % 7 == 0 else {}
+    try:
+        get(f"http://{host}:{port}{target}", headers)
+    except (OSError, http.client.HTTPException):
+        return False
+    return True
+
+
 def stray_load(tool: str, lwa: FakeLWA, count: int) -> Stray:
-    tally = {"sent": 0, "answered": 0, "before": 0, "after": 0}
+    tally = {"answered": 0, "before": 0, "after": 0}
 
     def junk(child: Child, callback: str) -> None:
         host, port, _ = return_address(child.wait_for_line(lwa.authorize_url))
+        first = 0
+        if count > 1:  # one served first, so that "before" counts the loaded server
+            tally["answered"] += junk_request(host, port, 0)
+            first = 1
         tally["before"] = child.rss_kib()
-
-        def one(i: int) -> None:
-            target = JUNK_TARGETS[i % len(JUNK_TARGETS)]
-            headers = {"Host": "evil.example:80"} if i % 7 == 0 else {}
-            try:
-                get(f"http://{host}:{port}{target}", headers)
-                tally["answered"] += 1
-            except OSError:
-                pass
-
         with ThreadPoolExecutor(max_workers=16) as pool:
-            list(pool.map(one, range(count)))
-        tally["sent"] = count
+            tally["answered"] += sum(pool.map(lambda i: junk_request(host, port, i),
+                                              range(first, count)))
         tally["after"] = child.rss_kib()
 
     run = login_once(tool, lwa, junk)
-    return Stray(tool, tally["sent"], tally["answered"], tally["before"], tally["after"], run)
+    return Stray(tool, count, tally["answered"], tally["before"], tally["after"], run)
 
 
 # -- 100 flows in one process ------------------------------------------------------------------
@@ -302,7 +313,8 @@ def report(instant: dict[str, list[Run]], paused: dict[str, list[Run]], pause: f
         outcome = "flow completed" if stray.run.exit_status == 0 and stray.run.saved else (
             f"flow FAILED (exit {stray.run.exit_status})")
         cells.append(f"{stray.sent} junk requests, {stray.answered} answered; {outcome}; RSS "
-                     f"{mib(stray.rss_before_kib)} before, {mib(stray.rss_after_kib)} after")
+                     f"{mib(stray.rss_before_kib)} before, {mib(stray.rss_after_kib)} after, "
+                     f"peak {mib(stray.run.peak_kib)}")
     yield f"| stray load | {' | '.join(cells)} | |"
 
 
@@ -312,8 +324,12 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=100)
     parser.add_argument("--junk", type=int, default=2000)
     parser.add_argument("--consent-pause", type=float, default=1.0)
+    parser.add_argument("--ours-from", metavar="DIR",
+                        help="import lwa_loopback from DIR instead (an older checkout)")
     parser.add_argument("--concurrent-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global OURS_FROM
+    OURS_FROM = args.ours_from
     if args.concurrent_child:
         print(json.dumps(asyncio.run(concurrent_flows(args.concurrent_child))))
         return

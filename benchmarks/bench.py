@@ -80,9 +80,10 @@ def command(tool: str, lwa: FakeLWA, out_file: Path) -> tuple[list[str], dict[st
 class Child:
     """A tool's process, its output read line by line on a thread."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+        # cwd away from the checkout: ``-m`` would import the package found there first.
+        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._new_line = threading.Condition()
@@ -154,7 +155,7 @@ def login_once(tool: str, lwa: FakeLWA, before_callback: Callable[[Child, str], 
                consent_pause: float = 0.0) -> Run:
     with tempfile.TemporaryDirectory() as folder:
         out_file = Path(folder) / "tokens.json"
-        child = Child(*command(tool, lwa, out_file))
+        child = Child(*command(tool, lwa, out_file), cwd=Path(folder))
         run = Run()
         consent_url = child.wait_for_line(lwa.authorize_url)
         host, port, _ = return_address(consent_url)

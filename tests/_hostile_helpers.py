@@ -127,10 +127,11 @@ class CliLogin:
     by line on a thread, so the test can wait for the consent URL."""
 
     def __init__(self, lwa: FakeLWA, token_file: Path, *, token_url: str | None = None,
-                 preexec_fn: Callable[[], None] | None = None) -> None:
+                 preexec_fn: Callable[[], None] | None = None,
+                 python_flags: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "LWA_CLIENT_SECRET": lwa.client_secret, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lwa_loopback", "login", "--no-browser",
+            [sys.executable, *python_flags, "-m", "lwa_loopback", "login", "--no-browser",
              "--client-id", lwa.client_id, "--redirect-uri", ANY_PORT_REDIRECT,
              "--scope", "profile", "--authorize-url", lwa.authorize_url,
              "--token-url", token_url or lwa.token_url, "--out", str(token_file),

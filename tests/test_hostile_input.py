@@ -241,3 +241,31 @@ def test_idle_and_half_open_connections_neither_block_nor_outlive_the_login(
     finally:
         for sock in [*idle, *half, kept_alive]:
             sock.close()
+
+
+def test_connections_that_never_finish_a_request_are_closed_while_the_login_waits(
+    pending: PendingLogin,
+) -> None:
+    """aiohttp closes a connection that has sent no whole request within the keep-alive time
+    (5 s here): a slowloris cannot hold sockets for the whole five minutes."""
+    idle = socket.create_connection(("127.0.0.1", pending.port))
+    half = socket.create_connection(("127.0.0.1", pending.port))
+    half.sendall(f"GET {pending.path}?state={pending.state} HTTP/1.1\r\n".encode())
+    try:
+        assert closed_by_peer(idle) and closed_by_peer(half)
+        assert_completes(pending)
+    finally:
+        idle.close()
+        half.close()
+
+
+def test_a_localhost_return_url_answers_only_to_localhost(tmp_path: Path) -> None:
+    with PendingLogin(tmp_path / "tokens.json",
+                      redirect_uri="http://localhost:0/callback") as pending:
+        query = encode([("state", pending.state), ("code", "forged")])
+        for address, host in [("::1", f"[::1]:{pending.port}"),
+                              ("127.0.0.1", f"127.0.0.1:{pending.port}")]:
+            response = raw_request(pending.port, request(
+                "GET", f"{pending.path}?{query}", [("Host", host)]), host=address)
+            assert status_of(response) == 400
+        assert_completes(pending)

@@ -216,7 +216,7 @@ def login(
     """
     from ._flow import login as run_login
 
-    token_file = token_file or _default_token_file()
+    token_file = (token_file or _default_token_file()).expanduser()
     if not client_secret:
         _say("warning: no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send "
              "no refresh token, so these tokens stop working in an hour.")

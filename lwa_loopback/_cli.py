@@ -126,12 +126,15 @@ def _show_logs() -> None:
 
 
 def _terminal_opener(
-    open_browser: bool, timeout: float
+    open_browser: bool, timeout: float, warning: str | None = None
 ) -> Callable[[str], Coroutine[Any, Any, None]]:
     """Print the consent URL on a line of its own (headless drivers read it there), then
-    try the browser."""
+    try the browser. The flow calls it only once every option is checked and the port bound,
+    so a ``warning`` printed here never precedes a usage error."""
 
     async def opener(url: str) -> None:
+        if warning:
+            _say(f"warning: {warning}")
         _say("Open this address in a browser to sign in with Amazon:")
         _say(url)
         minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
@@ -217,15 +220,15 @@ def login(
     from ._flow import login as run_login
 
     token_file = (token_file or _default_token_file()).expanduser()
-    if not client_secret:
-        _say("warning: no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send "
-             "no refresh token, so these tokens stop working in an hour.")
+    warning = None if client_secret else (
+        "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
+        "token, so these tokens stop working in an hour.")
     _show_logs()
     tokens = _run_async(lambda: run_login(
         client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
         scope=scopes, scope_data=scope_data, region=region, authorize_url=authorize_url,
         token_url=token_url, token_file=token_file,
-        open_browser=_terminal_opener(not no_browser, timeout), timeout=timeout,
+        open_browser=_terminal_opener(not no_browser, timeout, warning), timeout=timeout,
     ))
     _report(tokens, token_file, as_json)
 

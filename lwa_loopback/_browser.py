@@ -20,6 +20,7 @@ log = logging.getLogger("lwa_loopback")
 
 async def open_consent_page(url: str) -> None:
     """Show ``url`` as a link when a Jupyter kernel runs this code, then open the browser."""
+    log.info("Opening the consent page: %s", url)
     shown = show_in_notebook(url)
     # webbrowser.open can block (a console browser, a slow launcher): keep it off the loop.
     opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)

@@ -30,7 +30,7 @@ def test_sign_in_saves_a_refresh_token(
     tokens = sign_in(tmp_path / "tokens.json", **fake_lwa.login_options(),
                      open_browser=lwa_headless_browser)
 
-    assert read_token_file(tmp_path / "tokens.json") == tokens
+    assert read_token_file(tmp_path / "tokens.json").access_token == tokens.access_token
     assert tokens.refresh_token is not None
     assert "Signed in" in lwa_headless_browser.last_page.text
     assert fake_lwa.consent_requests[0].params["code_challenge_method"] == "S256"

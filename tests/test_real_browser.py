@@ -90,7 +90,13 @@ async def test_a_failed_exchange_lands_on_the_error_page(token_file: Path) -> No
     assert not token_file.exists()
 
 
-async def test_demo_browser_waits_for_the_person_to_click_allow(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("button", "exit_code", "title"), [
+    ("Allow", 0, "Signed in"),
+    ("Deny", 3, "Sign-in not completed"),
+])
+async def test_demo_browser_waits_for_the_person_to_choose(
+    tmp_path: Path, button: str, exit_code: int, title: str
+) -> None:
     token_file = tmp_path / "demo-tokens.json"
     # BROWSER=true: webbrowser.open succeeds and shows nothing; Chromium plays the person.
     process = await asyncio.create_subprocess_exec(
@@ -101,12 +107,12 @@ async def test_demo_browser_waits_for_the_person_to_click_allow(tmp_path: Path) 
     assert process.stderr is not None
     async with chromium_page() as page:
         await page.goto(await consent_url_from(process.stderr))
-        await page.get_by_role("button", name="Allow").click()
+        await page.get_by_role("button", name=button).click()
         await page.wait_for_url(CALLBACK_URL)
         text = await page.inner_text("main")
     _, stderr = await process.communicate()
 
-    assert process.returncode == 0, stderr.decode()
-    assert "Signed in" in text
+    assert process.returncode == exit_code, stderr.decode()
+    assert title in text
     assert "choose Allow" in stderr.decode()
-    assert token_file.exists()
+    assert token_file.exists() == (exit_code == 0)

@@ -222,23 +222,30 @@ class FakeLWA:
 
     def _consent_answer(self, query: dict[str, str], decision: str | None) -> web.Response:
         """Check the request as LWA does; then show the page (no decision yet) or redirect."""
+        turned_away = self._turned_away(query, refused=decision not in (None, "allow"))
+        if turned_away is not None:
+            return turned_away
+        if decision is None:
+            return web.Response(text=_fake_consent_page.render(query, action=AUTHORIZE_PATH),
+                                content_type="text/html", headers=_fake_consent_page.HEADERS)
+        return self._grant_code(query)
+
+    def _turned_away(self, query: Mapping[str, str], *, refused: bool) -> web.Response | None:
+        """LWA's answer when this request gets no code: an error page or an error redirect."""
         redirect_uri = query.get("redirect_uri", "")
         if query.get("client_id") != self.client_id:
             return _error_page("Unknown client_id: check the client id you passed.")
         if not self._redirect_allowed(redirect_uri):
             return _error_page("The redirect URI you provided has not been whitelisted.")
         state = query.get("state")
-        if self.consent_error is not None or decision not in (None, "allow"):
+        if self.consent_error is not None or refused:
             return _redirect(redirect_uri, error=self.consent_error or "access_denied",
                              state=state, error_description="The user denied the request.")
         problem = _consent_problem(query)
-        if problem is not None:
-            return _redirect(redirect_uri, error="invalid_request", state=state,
-                             error_description=problem)
-        if decision is None:
-            return web.Response(text=_fake_consent_page.render(query, action=AUTHORIZE_PATH),
-                                content_type="text/html", headers=_fake_consent_page.HEADERS)
-        return self._grant_code(query)
+        if problem is None:
+            return None
+        return _redirect(redirect_uri, error="invalid_request", state=state,
+                         error_description=problem)
 
     def _grant_code(self, query: Mapping[str, str]) -> web.Response:
         redirect_uri = query["redirect_uri"]

@@ -234,8 +234,9 @@ def login(
 
 
 @main.command(context_settings=_SETTINGS)
-@click.option("--browser", is_flag=True, help="Open the consent page in your real browser "
-                                              "instead of a headless one.")
+@click.option("--browser", is_flag=True, help="Open the fake's consent page in your own browser "
+                                              "and click Allow yourself, instead of letting a "
+                                              "headless one sign in.")
 @click.option("--out", "token_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the demo tokens. [default: a new temporary folder]")
 @click.option("--timeout", default=120.0, show_default=True,

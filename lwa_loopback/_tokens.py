@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -118,6 +117,8 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     A reader sees the old file or the new one, never half of either: the JSON goes to a
     temporary file in the same folder, is flushed to disk, then renamed over the old one.
     """
+    import tempfile  # here, not above: `lwa-loopback token` only reads, and it starts fast
+
     target = Path(path).expanduser()
     target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
     # mkstemp creates the file 0600 from the start, so no other user can open it in between.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,8 @@ async def _exchange(path: Path, current: Tokens, settings: _Settings) -> Tokens:
         request_timeout=settings.request_timeout, clock=settings.clock,
     )
     new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
+    # The file keeps whole seconds: return exactly what it will hold (and err on the early side).
+    new = replace(new, obtained_at=new.obtained_at.replace(microsecond=0))
     return current.with_access_token(new)
 
 

@@ -158,8 +158,13 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
             f"No token file at {target}. Run `lwa-loopback login ...` first "
             "(or pass --file with the path login wrote)."
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TokenFileUnusable(f"Cannot read the token file {target}: {exc}.") from None
+    except OSError as exc:
+        raise TokenFileUnusable(
+            f"Cannot read the token file {target}: {exc.strerror or exc}. Check that it is a file "
+            "you may read, or run `lwa-loopback login ...` to write a new one."
+        ) from None
+    except UnicodeDecodeError:
+        text = ""  # not UTF-8, so not JSON: reported as corrupt just below
     try:
         return Tokens.from_json(json.loads(text))
     except ValueError as exc:

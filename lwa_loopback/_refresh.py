@@ -117,13 +117,13 @@ async def _refresh_file(
         if not still_needed(current):
             log.debug("Another process refreshed %s already.", path)
             return current
-        fresh = await _exchange(path, current, settings)
+        fresh = await _ask_lwa(path, current, settings)
         _save(path, fresh)
         log.debug("Refreshed the access token in %s.", path)
         return fresh
 
 
-async def _exchange(path: Path, current: Tokens, settings: _Settings) -> Tokens:
+async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
     from ._exchange import Client, refresh_tokens  # aiohttp: only when a request is made
 
     if current.refresh_token is None:  # the file was replaced while this process waited
@@ -143,7 +143,7 @@ def _no_refresh_token(path: Path, tokens: Tokens) -> TokenFileUnusable:
     expires_at = tokens.expires_at.astimezone(timezone.utc)
     return TokenFileUnusable(
         f"The token file {path} holds no refresh token (login ran without a client secret), and "
-        f"its access token expires at {expires_at:%Y-%m-%d %H:%M:%S} UTC. Run "
+        f"its access token is valid until {expires_at:%Y-%m-%d %H:%M:%S} UTC. Run "
         "`lwa-loopback login ...` again with LWA_CLIENT_SECRET set, to get a refresh token."
     )
 

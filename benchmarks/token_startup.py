@@ -33,6 +33,10 @@ def valid_token_file(folder: Path) -> Path:
     ))
 
 
+_READ_ONLY = ("import sys; from lwa_loopback._tokens import read_token_file; "
+              "print(read_token_file(sys.argv[1]).access_token)")
+
+
 def commands(token_file: Path) -> dict[str, list[str]]:
     script = shutil.which("lwa-loopback", path=str(Path(sys.executable).parent)) or "lwa-loopback"
     python = sys.executable
@@ -40,6 +44,8 @@ def commands(token_file: Path) -> dict[str, list[str]]:
         "python -c pass": [python, "-c", "pass"],
         "python -c 'import click'": [python, "-c", "import click"],
         "python -c 'import aiohttp'": [python, "-c", "import aiohttp"],
+        # What `token` would cost without click: the library call alone.
+        "python: read_token_file only": [python, "-c", _READ_ONLY, str(token_file)],
         "lwa-loopback --help": [script, "--help"],
         "lwa-loopback token (valid)": [script, "token", "--file", str(token_file)],
     }
@@ -65,10 +71,10 @@ def measure(runs: int, token_file: Path) -> dict[str, list[float]]:
 def report(times: dict[str, list[float]], runs: int) -> None:
     floor = statistics.median(times["python -c pass"])
     print(f"{runs} runs each, {sys.executable} (Python {sys.version.split()[0]})")
-    print(f"{'command':<30}{'median ms':>10}{'min ms':>9}{'+ over python':>15}")
+    print(f"{'command':<32}{'median ms':>10}{'min ms':>9}{'+ over python':>15}")
     for name, seconds in times.items():
         median = statistics.median(seconds)
-        print(f"{name:<30}{median * 1000:>10.1f}{min(seconds) * 1000:>9.1f}"
+        print(f"{name:<32}{median * 1000:>10.1f}{min(seconds) * 1000:>9.1f}"
               f"{(median - floor) * 1000:>+14.1f}")
 
 

@@ -123,6 +123,8 @@ class FakeLWA:
         self.slow_seconds = 60.0
         #: Send ``expires_in`` as the string "3600", as one of LWA's examples does.
         self.expires_in_as_string = False
+        #: Send the refresh token back on a refresh grant; False sends an access token only.
+        self.refresh_returns_refresh_token = True
         self.requests: list[SeenRequest] = []
         self._grants: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token -> client id
@@ -325,7 +327,7 @@ class FakeLWA:
         if self._refresh_tokens.get(token) != form.get("client_id"):
             return _token_error(400, "invalid_grant",
                                 "The request has an invalid grant parameter : refresh_token")
-        return self._tokens(token)
+        return self._tokens(token if self.refresh_returns_refresh_token else None)
 
     def _tokens(self, refresh_token: str | None) -> web.Response:
         payload: dict[str, Any] = {

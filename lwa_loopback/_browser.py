@@ -7,13 +7,14 @@ cell's output is the way to the consent page.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import importlib
 import logging
 import sys
 import webbrowser
 from typing import Any
+
+from ._sync import detached
 
 log = logging.getLogger("lwa_loopback")
 
@@ -23,7 +24,7 @@ async def open_consent_page(url: str) -> None:
     log.info("Opening the consent page: %s", url)
     shown = show_in_notebook(url)
     # webbrowser.open can block (a console browser, a slow launcher): keep it off the loop.
-    opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
+    opened = await detached(webbrowser.open, url)
     if not opened and not shown:
         log.warning("No browser could be opened here: open this address yourself to sign in "
                     "with Amazon:\n%s", url)

@@ -135,8 +135,6 @@ def _terminal_opener(
     so a ``warning`` printed here never precedes a usage error."""
 
     async def opener(url: str) -> None:
-        import asyncio
-
         if warning:
             _say(f"warning: {warning}")
         _say("Open this address in a browser to sign in with Amazon:")
@@ -146,7 +144,9 @@ def _terminal_opener(
         if open_browser:
             import webbrowser
 
-            opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
+            from ._sync import detached
+
+            opened = await detached(webbrowser.open, url)
             if not opened:
                 _say("(No browser could be opened here: open the address above yourself.)")
 

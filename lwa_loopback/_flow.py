@@ -11,11 +11,13 @@ import contextlib
 import inspect
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from yarl import URL
 
 from . import _pages
 from ._browser import open_consent_page
@@ -27,10 +29,10 @@ from ._consent import (
     new_state,
     normalize_scopes,
 )
-from ._loopback import ReturnUrl, bind, parse_return_url
+from ._loopback import LOOPBACK_HOSTS, ReturnUrl, bind, parse_return_url
 from ._regions import DEFAULT_REGION, REGIONS, Endpoints
-from ._sync import run_sync
-from ._tokens import Tokens, write_token_file
+from ._sync import detached, synced
+from ._tokens import Tokens, check_writable, write_token_file
 from .errors import ConfigurationError, ConsentError, LoginTimeout, TokenFileError
 
 if TYPE_CHECKING:
@@ -84,7 +86,30 @@ def resolve_endpoints(
             "(na North America, eu Europe, fe Far East)."
         )
     base = REGIONS[region]
-    return Endpoints(authorize_url or base.authorize_url, token_url or base.token_url)
+    return Endpoints(
+        _endpoint("--authorize-url", authorize_url) or base.authorize_url,
+        _endpoint("--token-url", token_url) or base.token_url,
+    )
+
+
+def _endpoint(option: str, url: str | None) -> str | None:
+    """An overriding endpoint must be https, or http on loopback (a fake LWA server): the token
+    request carries the code and the client secret."""
+    if not url:
+        return None
+    try:
+        parsed = URL(url)
+    except ValueError:
+        parsed = URL()
+    secure = parsed.scheme == "https" or (
+        parsed.scheme == "http" and (parsed.host or "").lower() in LOOPBACK_HOSTS
+    )
+    if not parsed.host or not secure:
+        raise ConfigurationError(
+            f"{option} {url!r} must be an https:// URL (http:// only on 127.0.0.1, [::1] or "
+            "localhost, such as a local fake LWA server)."
+        )
+    return url
 
 
 async def login(
@@ -114,6 +139,7 @@ async def login(
     Raises a ``LoginError`` subclass for every expected failure.
     """
     check_client_id(client_id)
+    path = _writable(token_file)
     request = _Request(
         return_url=parse_return_url(redirect_uri),
         endpoints=resolve_endpoints(region, authorize_url, token_url),
@@ -122,11 +148,30 @@ async def login(
         client_secret=client_secret or None,
         scopes=normalize_scopes(scope),
         scope_data=encode_scope_data(scope_data),
-        token_file=None if token_file is None else Path(token_file).expanduser(),
+        token_file=path,
         request_timeout=request_timeout,
         clock=clock,
     )
     return await _run(request, open_browser, timeout)
+
+
+def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:
+    """The token file's path, once it is known that a file can be written there.
+
+    Checked before the browser opens: a code is spent once exchanged, so an unusable path
+    found only afterwards would leave the tokens on the terminal alone.
+    """
+    if token_file is None:
+        return None
+    try:
+        path = Path(token_file).expanduser()
+        check_writable(path)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: "~user" with no such user
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigurationError(
+            f"Cannot write the token file {token_file}: {reason}. Choose another path (--out)."
+        ) from None
+    return path
 
 
 async def _run(request: _Request, opener: Opener | None, timeout: float) -> Tokens:
@@ -151,13 +196,29 @@ async def _run(request: _Request, opener: Opener | None, timeout: float) -> Toke
         try:
             await receiver.start()
             outcome = await _wait(receiver, return_url, timeout)
-            return await _finish(receiver, outcome, request, str(return_url), pkce)
+            return await _uninterrupted(
+                _finish(receiver, outcome, request, str(return_url), pkce)
+            )
         finally:
             await receiver.close()
     finally:
         for sock in sockets:
             sock.close()
         await _settle(browser)
+
+
+async def _uninterrupted(work: Coroutine[Any, Any, Tokens]) -> Tokens:
+    """Run ``work`` to its end even when the login is cancelled (Ctrl+C, SIGTERM) meanwhile.
+
+    Once the redirect arrived the code is as good as spent: what the exchange returns must
+    reach the token file (or the caller, as TokenFileError) before the cancellation goes on.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task  # its own failure, if any, replaces the cancellation: it says more
+        raise
 
 
 async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Authorized:
@@ -228,14 +289,18 @@ def _open(opener: Opener | None, url: str) -> asyncio.Future[object] | None:
     """Start the opener without waiting on it: the flow must listen while the browser works."""
     if opener is None:
         return None
+    return asyncio.ensure_future(_browse(opener, url))
+
+
+async def _browse(opener: Opener, url: str) -> object:
     call = getattr(opener, "__call__", None)  # noqa: B004 - an object with async __call__
     if inspect.iscoroutinefunction(opener) or inspect.iscoroutinefunction(call):
         started = opener(url)
-        if inspect.isawaitable(started):
-            return asyncio.ensure_future(started)
-        return None
-    # webbrowser.open can block (a console browser, a slow launcher): keep it off the loop.
-    return asyncio.get_running_loop().run_in_executor(None, opener, url)
+    else:
+        # A plain opener may block (webbrowser.open and a console browser): off the loop.
+        started = await detached(opener, url)
+    # A plain callable may still hand back a coroutine (a lambda around an async browser).
+    return await started if inspect.isawaitable(started) else started
 
 
 async def _settle(browser: asyncio.Future[object] | None) -> None:
@@ -252,7 +317,6 @@ async def _settle(browser: asyncio.Future[object] | None) -> None:
                     browser.exception())
 
 
-def login_sync(**options: Any) -> Tokens:
-    """``login()`` for synchronous code; inside a running event loop (a notebook cell) it runs
-    the flow on a worker thread. Takes the same keyword arguments."""
-    return run_sync(lambda: login(**options))
+login_sync = synced(
+    login, "``login()`` for synchronous code; inside a running event loop (a notebook cell) it "
+    "runs the flow on a worker thread. Takes the same keyword arguments.")

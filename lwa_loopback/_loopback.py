@@ -21,6 +21,7 @@ _ADDRESSES = {
     "::1": ("::1",),
     "localhost": ("127.0.0.1", "::1"),
 }
+LOOPBACK_HOSTS = frozenset(_ADDRESSES)
 _BACKLOG = 128
 
 

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from ._lock import DEFAULT_LOCK_TIMEOUT, locked
-from ._sync import run_sync
+from ._sync import synced
 from ._tokens import Tokens, default_token_file, read_token_file, write_token_file
 from .errors import TokenFileError, TokenFileUnusable
 
@@ -95,14 +94,12 @@ async def valid_access_token(
     return (await _refresh_file(path, settings, still_needed=needs_refresh)).access_token
 
 
-def refresh_sync(token_file: TokenFile = None, **options: Any) -> Tokens:
-    """``refresh()`` for synchronous code, safe inside a running event loop (a notebook cell)."""
-    return run_sync(lambda: refresh(token_file, **options))
-
-
-def valid_access_token_sync(token_file: TokenFile = None, **options: Any) -> str:
-    """``valid_access_token()`` for synchronous code, safe inside a running event loop."""
-    return run_sync(lambda: valid_access_token(token_file, **options))
+refresh_sync = synced(
+    refresh, "``refresh()`` for synchronous code, safe inside a running event loop (a notebook "
+    "cell). Takes the same arguments.")
+valid_access_token_sync = synced(
+    valid_access_token, "``valid_access_token()`` for synchronous code, safe inside a running "
+    "event loop. Takes the same arguments.")
 
 
 def _path(token_file: TokenFile) -> Path:

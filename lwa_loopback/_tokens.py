@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -136,6 +137,22 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
         raise
     _fsync_folder(target.parent)
     return target
+
+
+def check_writable(path: Path) -> None:
+    """Raise the ``OSError`` that writing a token file at ``path`` would meet, if any.
+
+    Makes the folder (0700) as ``write_token_file`` would, and creates and removes a temporary
+    file in it: the same steps, so the same failures, without touching an existing file.
+    """
+    import tempfile
+
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+    path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(temp_name)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -19,6 +19,7 @@ from lwa_loopback._cli import main
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
 from ._sockets import assert_port_free, free_port
+from .test_login_library import sabotage_then
 
 _PATIENCE = 30.0  # seconds a step may take before the test gives up (never asserted on)
 
@@ -177,18 +178,31 @@ async def test_a_port_in_use_exits_6(cli: Cli) -> None:
     assert "Traceback" not in done.stderr
 
 
-async def test_an_unwritable_token_file_exits_7_with_the_tokens_on_stdout(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
+async def test_a_token_file_that_cannot_be_written_exits_7_with_the_tokens_on_stdout(
+    cli: Cli, lwa: FakeLWA
 ) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    done = await cli.login("--out", str(blocker / "tokens.json"))
+    await cli.start("login", "--no-browser")
+    opener = sabotage_then(HeadlessBrowser(), cli.default_file.parent)
+    await opener(await cli.consent_url())
+    done = await cli.finish()
 
     assert done.exit_code == 7
     saved = json.loads(done.stdout)
     assert saved["access_token"].startswith("Atza|fake.")
     assert saved["refresh_token"].startswith("Atzr|fake.")
     assert "save them now" in done.stderr
+
+
+async def test_an_unwritable_out_is_a_usage_error_before_the_browser(
+    cli: Cli, lwa: FakeLWA, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    done = await cli.login("--out", str(tmp_path / "a-file" / "tokens.json"), browse=False)
+
+    assert done.exit_code == 2
+    assert "Cannot write the token file" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert lwa.requests == []
 
 
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

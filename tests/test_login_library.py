@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
 import stat
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -282,18 +284,47 @@ async def test_localhost_listens_on_both_loopback_addresses(
     assert_port_free(port)
 
 
-async def test_an_unwritable_token_file_keeps_the_tokens(
-    options: dict[str, Any], tmp_path: Path, browser: HeadlessBrowser
+def sabotage_then(browser: HeadlessBrowser, folder: Path) -> Callable[[str], Awaitable[None]]:
+    """A browser that first replaces the token file's folder with a plain file: the folder
+    checked before the browser opened is gone when the tokens arrive (an honest late failure,
+    as when a disk fills up or another program removes the folder meanwhile)."""
+
+    async def opener(url: str) -> None:
+        shutil.rmtree(folder)
+        folder.write_text("")
+        await browser(url)
+
+    return opener
+
+
+async def test_a_token_file_that_cannot_be_written_late_keeps_the_tokens(
+    options: dict[str, Any], tmp_path: Path, browser: HeadlessBrowser, token_file: Path
 ) -> None:
-    folder = tmp_path / "a-folder"
-    folder.mkdir()
+    opener = sabotage_then(browser, token_file.parent)
     with pytest.raises(TokenFileError) as caught:
-        await login(**{**options, "token_file": folder})
+        await login(**{**options, "open_browser": opener})
 
     assert caught.value.tokens.access_token.startswith("Atza|fake.")
     assert caught.value.tokens.refresh_token
     assert browser.last_page.status == 500
-    assert list(folder.iterdir()) == []  # no temporary file left behind
+    assert "printed in the terminal" in browser.last_page.text
+    # no temporary file left behind anywhere under the test's folder
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["config", "lwa-loopback"]
+
+
+@pytest.mark.parametrize("where", ["folder", "file-as-folder", "home-of-nobody"])
+async def test_an_unwritable_token_file_is_refused_before_the_network(
+    options: dict[str, Any], lwa: FakeLWA, tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    token_file = {
+        "folder": tmp_path,
+        "file-as-folder": tmp_path / "a-file" / "tokens.json",
+        "home-of-nobody": "~no-such-user-here/tokens.json",
+    }[where]
+    with pytest.raises(ConfigurationError, match="Cannot write the token file"):
+        await login(**{**options, "token_file": token_file})
+    assert lwa.requests == []
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import json
 import logging
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,7 +31,7 @@ class Client:
 
     token_url: str
     client_id: str
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     region: str = ""
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)

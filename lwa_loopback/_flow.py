@@ -12,7 +12,7 @@ import inspect
 import logging
 import os
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,7 @@ class _Request:
     endpoints: Endpoints
     region: str
     client_id: str
-    client_secret: str | None
+    client_secret: str | None = field(repr=False)
     scopes: list[str]
     scope_data: str | None
     token_file: Path | None

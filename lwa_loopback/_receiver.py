@@ -11,13 +11,16 @@ import asyncio
 import contextlib
 import socket
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from multidict import MultiMapping
 
 from . import _pages
 from ._consent import state_matches
 from ._loopback import ReturnUrl
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # aiohttp's own dependency: for the type only
 
 # A redirect is a short GET: refuse anything large before it is read (LWA's codes and states
 # are well under 1 KiB).
@@ -60,7 +63,11 @@ class Receiver:
 
     async def start(self) -> None:
         app = web.Application(client_max_size=_MAX_BODY)
-        app.router.add_get(self._return_url.path, self._callback, allow_head=False)
+        # A plain resource: a return path such as "/cb{x}" is matched as written, never read as
+        # one of aiohttp's route patterns.
+        callback = web.PlainResource(self._return_url.path)
+        app.router.register_resource(callback)
+        callback.add_route("GET", self._callback)
         self._runner = web.AppRunner(
             app,
             handle_signals=False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,7 +33,7 @@ def _utcnow() -> datetime:
 
 @dataclass(frozen=True)
 class _Settings:
-    client_secret: str | None
+    client_secret: str | None = field(repr=False)
     request_timeout: float
     lock_timeout: float
     clock: Callable[[], datetime]

@@ -18,6 +18,7 @@ from .errors import ExchangeError as ExchangeError
 from .errors import ListenError as ListenError
 from .errors import LoginError as LoginError
 from .errors import LoginTimeout as LoginTimeout
+from .errors import PasteError as PasteError
 from .errors import TokenFileError as TokenFileError
 from .errors import TokenFileUnusable as TokenFileUnusable
 
@@ -29,6 +30,7 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "PasteError",
     "TokenFileError",
     "TokenFileUnusable",
     "Tokens",

@@ -155,7 +155,7 @@ async def login(
     )
     if uses_paste(redirect_uri, paste):
         if not is_loopback(URL(redirect_uri)):
-            log.info("%s is not an address on this machine, so nothing can listen for it: "
+            log.info("The redirect URI %s is not on this machine, so nothing can listen for it: "
                      "paste-back mode.", redirect_uri)
         return await _run_paste(request, _reader(paste, redirect_uri), open_browser, timeout)
     return await _run(request, parse_return_url(redirect_uri), open_browser, timeout)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import ipaddress
-import os
 import ssl
 import sys
 from collections.abc import Awaitable, Callable
@@ -22,8 +21,9 @@ from yarl import URL
 
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, VisitedPage
 
+from .test_cli import Cli, Finished
+
 PASTE_REDIRECT = "https://example.com/lwa/callback"
-_LINES = 200  # a bounded read of the CLI's stderr
 
 
 async def consent_location(consent_url: str) -> str:
@@ -128,45 +128,21 @@ async def tls_hello(host: str, port: int) -> BaseException | None:
     return None
 
 
-def cli_env(home: Path) -> dict[str, str]:
-    """The environment for the CLI subprocess: no LWA_* from the developer's shell."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LWA_")}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), PYTHONUNBUFFERED="1")
-    return env
+class StdinCli(Cli):
+    """``Cli`` with a standard input the test writes to: the pasted address."""
 
-
-@dataclass
-class CliRun:
-    """``python -m lwa_loopback login ...`` as a subprocess whose stdin the test writes."""
-
-    process: asyncio.subprocess.Process
-    stderr_lines: list[str] = field(default_factory=list)
-
-    @classmethod
-    async def start(cls, args: list[str], home: Path) -> CliRun:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lwa_loopback", "login", *args,
+    async def start(self, *args: str) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lwa_loopback", *args, env=self.env,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=cli_env(home),
+            stderr=asyncio.subprocess.PIPE,
         )
-        return cls(process)
 
-    async def line_starting(self, prefix: str) -> str:
-        """Read stderr up to the first line that starts with ``prefix`` (bounded)."""
-        assert self.process.stderr is not None
-        for _ in range(_LINES):
-            raw = await asyncio.wait_for(self.process.stderr.readline(), 30)
-            if not raw:
-                break
-            line = raw.decode().rstrip("\n")
-            self.stderr_lines.append(line)
-            if line.startswith(prefix):
-                return line
-        raise AssertionError(f"no stderr line starting with {prefix!r}: {self.stderr_lines}")
-
-    async def finish(self, stdin: bytes | None = None) -> tuple[int, str, str]:
-        """Write ``stdin`` (then close it); wait for the exit: code, stdout, all of stderr."""
-        out, err = await asyncio.wait_for(self.process.communicate(stdin), 60)
-        assert self.process.returncode is not None
-        stderr = "\n".join([*self.stderr_lines, err.decode()])
-        return self.process.returncode, out.decode(), stderr
+    async def paste(self, text: str | None) -> Finished:
+        """Send ``text`` and a newline (None: nothing), close stdin, wait for the exit."""
+        assert self.process is not None and self.process.stdin is not None
+        if text is not None:
+            self.process.stdin.write(text.encode() + b"\n")
+            await self.process.stdin.drain()
+        self.process.stdin.close()
+        return await self.finish()

@@ -7,6 +7,7 @@ import json
 import socket
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from yarl import URL
 from lwa_loopback import ConsentError, LoginTimeout, PasteError, login
 from lwa_loopback.testing import FakeLWA
 
-from ._paste_https_helpers import PASTE_REDIRECT, CliRun, LocationCatcher, consent_location
+from ._paste_https_helpers import PASTE_REDIRECT, LocationCatcher, StdinCli, consent_location
+from .test_cli import Finished, assert_no_secrets
 
 
 @pytest.fixture
@@ -180,94 +182,81 @@ async def test_paste_on_a_loopback_return_url_listens_nowhere(
 
 
 # -- the CLI, a real process fed on stdin -------------------------------------------------------
-def _cli_args(lwa: FakeLWA, redirect_uri: str, token_file: Path, *extra: str) -> list[str]:
-    return ["--client-id", lwa.client_id, "--client-secret", lwa.client_secret,
-            "--redirect-uri", redirect_uri, "--scope", "profile", "--authorize-url",
-            lwa.authorize_url, "--token-url", lwa.token_url, "--out", str(token_file),
-            "--no-browser", "--timeout", "30", *extra]
+@pytest.fixture
+def paste_cli(paste_lwa: FakeLWA, tmp_path: Path) -> StdinCli:
+    cli = StdinCli(paste_lwa, tmp_path)
+    cli.env["LWA_REDIRECT_URI"] = PASTE_REDIRECT
+    return cli
 
 
-async def _cli_paste(
-    lwa: FakeLWA, tmp_path: Path, token_file: Path, edit: Any = None, *extra: str,
-    redirect_uri: str = PASTE_REDIRECT,
-) -> tuple[int, str, str]:
+async def _paste_back(cli: StdinCli, edit: Callable[[str], str] = str, *args: str) -> Finished:
     """Run the CLI, follow its consent URL to the return URL, paste that (edited) back."""
-    run = await CliRun.start(_cli_args(lwa, redirect_uri, token_file, *extra), tmp_path)
-    consent = await run.line_starting(lwa.authorize_url)
-    location = await consent_location(consent)
-    pasted = location if edit is None else edit(location)
-    return await run.finish((pasted + "\n").encode())
+    await cli.start("login", "--no-browser", *args)
+    location = await consent_location(await cli.consent_url())
+    return await cli.paste(edit(location))
 
 
 async def test_cli_pastes_back_for_a_return_url_that_is_not_loopback(
-    paste_lwa: FakeLWA, tmp_path: Path, token_file: Path
+    paste_cli: StdinCli, paste_lwa: FakeLWA
 ) -> None:
-    code, out, err = await _cli_paste(paste_lwa, tmp_path, token_file)
+    done = await _paste_back(paste_cli)
 
-    assert code == 0, err
-    assert out == ""
-    saved = json.loads(token_file.read_text())
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == ""
+    saved = json.loads(paste_cli.default_file.read_text())
     assert saved["refresh_token"].startswith("Atzr|fake.")
-    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
-    assert err.count("paste-back mode") == 1
-    assert "Copy the whole address" in err
-    assert "Waiting for the redirect" not in err
-    assert paste_lwa.token_requests[0].params["code"] not in err
-    assert saved["access_token"] not in err
+    assert stat.S_IMODE(paste_cli.default_file.stat().st_mode) == 0o600
+    assert done.stderr.count("paste-back mode") == 1
+    assert "Copy the whole address" in done.stderr
+    assert "Waiting for the redirect" not in done.stderr
+    assert_no_secrets(done.stderr, paste_lwa, paste_cli.default_file)
 
 
-async def test_cli_paste_flag_with_a_loopback_return_url(
-    lwa: FakeLWA, tmp_path: Path, token_file: Path
-) -> None:
-    code, _, err = await _cli_paste(lwa, tmp_path, token_file, None, "--paste",
-                                    redirect_uri="http://127.0.0.1:8080/callback")
+async def test_cli_paste_flag_with_a_loopback_return_url(lwa: FakeLWA, tmp_path: Path) -> None:
+    stdin_cli = StdinCli(lwa, tmp_path)  # an http://127.0.0.1 return URL
 
-    assert code == 0, err
-    assert "paste-back mode" not in err  # asked for, not chosen for a return URL elsewhere
-    assert "Copy the whole address" in err
-    assert token_file.exists()
+    done = await _paste_back(stdin_cli, str, "--paste")
+
+    assert done.exit_code == 0, done.stderr
+    assert "paste-back mode" not in done.stderr  # asked for, not chosen for a URL elsewhere
+    assert "Copy the whole address" in done.stderr
+    assert stdin_cli.default_file.exists()
 
 
-async def test_cli_state_mismatch_exits_3(
-    paste_lwa: FakeLWA, tmp_path: Path, token_file: Path
-) -> None:
-    code, _, err = await _cli_paste(paste_lwa, tmp_path, token_file,
-                                    lambda location: _with_state(location, "forged"))
+async def test_cli_state_mismatch_exits_3(paste_cli: StdinCli, paste_lwa: FakeLWA) -> None:
+    done = await _paste_back(paste_cli, lambda location: _with_state(location, "forged"))
 
-    assert code == 3, err
-    assert "error: The pasted address's state does not match" in err
-    assert "Traceback" not in err
+    assert done.exit_code == 3, done.stderr
+    assert "error: The pasted address's state does not match" in done.stderr
+    assert "Traceback" not in done.stderr
     assert paste_lwa.token_requests == []
-    assert not token_file.exists()
+    assert not paste_cli.default_file.exists()
 
 
-async def test_cli_refusal_exits_3(paste_lwa: FakeLWA, tmp_path: Path, token_file: Path) -> None:
+async def test_cli_refusal_exits_3(paste_cli: StdinCli, paste_lwa: FakeLWA) -> None:
     paste_lwa.consent_error = "access_denied"
 
-    code, _, err = await _cli_paste(paste_lwa, tmp_path, token_file)
+    done = await _paste_back(paste_cli)
 
-    assert code == 3, err
-    assert "did not grant access (access_denied" in err
-
-
-async def test_cli_bare_code_warns(paste_lwa: FakeLWA, tmp_path: Path, token_file: Path) -> None:
-    code, _, err = await _cli_paste(paste_lwa, tmp_path, token_file,
-                                    lambda location: URL(location).query["code"])
-
-    assert code == 0, err
-    assert "warning: that is a bare code" in err
-    assert token_file.exists()
+    assert done.exit_code == 3, done.stderr
+    assert "did not grant access (access_denied" in done.stderr
 
 
-@pytest.mark.parametrize("stdin", [b"", b"\n"])
-async def test_cli_nothing_pasted_exits_2(
-    paste_lwa: FakeLWA, tmp_path: Path, token_file: Path, stdin: bytes
-) -> None:
-    run = await CliRun.start(_cli_args(paste_lwa, PASTE_REDIRECT, token_file), tmp_path)
+async def test_cli_bare_code_warns(paste_cli: StdinCli) -> None:
+    done = await _paste_back(paste_cli, lambda location: URL(location).query["code"])
 
-    code, _, err = await run.finish(stdin)
+    assert done.exit_code == 0, done.stderr
+    assert "warning: that is a bare code" in done.stderr
+    assert paste_cli.default_file.exists()
 
-    assert code == 2, err
-    assert "error: Nothing was pasted" in err
-    assert "Traceback" not in err
-    assert not token_file.exists()
+
+@pytest.mark.parametrize("pasted", [None, ""])
+async def test_cli_nothing_pasted_exits_2(paste_cli: StdinCli, pasted: str | None) -> None:
+    await paste_cli.start("login", "--no-browser")
+
+    done = await paste_cli.paste(pasted)
+
+    assert done.exit_code == 2, done.stderr
+    assert "error: Nothing was pasted" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not paste_cli.default_file.exists()

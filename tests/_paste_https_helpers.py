@@ -138,6 +138,15 @@ class StdinCli(Cli):
             stderr=asyncio.subprocess.PIPE,
         )
 
+    async def read_until(self, text: str) -> None:
+        """Read stderr up to the line that holds ``text`` (the question, say)."""
+        assert self.process is not None and self.process.stderr is not None
+        while not self.head or text not in self.head[-1]:
+            line = await asyncio.wait_for(self.process.stderr.readline(), 30)
+            if not line:
+                raise AssertionError(f"no line with {text!r}; stderr so far: {self.head}")
+            self.head.append(line.decode().rstrip("\n"))
+
     async def paste(self, text: str | None) -> Finished:
         """Send ``text`` and a newline (None: nothing), close stdin, wait for the exit."""
         assert self.process is not None and self.process.stdin is not None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import stat
 import threading
@@ -260,3 +261,19 @@ async def test_cli_nothing_pasted_exits_2(paste_cli: StdinCli, pasted: str | Non
     assert "error: Nothing was pasted" in done.stderr
     assert "Traceback" not in done.stderr
     assert not paste_cli.default_file.exists()
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+async def test_cli_interrupted_while_waiting_for_the_paste(
+    paste_cli: StdinCli, sent: signal.Signals, code: int
+) -> None:
+    await paste_cli.start("login", "--no-browser")
+    await paste_cli.read_until("press Enter")
+    assert paste_cli.process is not None
+    paste_cli.process.send_signal(sent)
+
+    done = await paste_cli.finish()  # stdin stays open: the blocked read must not hold the exit
+
+    assert done.exit_code == code, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Fatal Python error" not in done.stderr

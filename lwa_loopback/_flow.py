@@ -37,14 +37,12 @@ from ._paste import Reader
 from ._regions import DEFAULT_REGION, REGIONS, Endpoints
 from ._sync import run_sync
 from ._tokens import Tokens, write_token_file
-from .errors import ConfigurationError, ConsentError, LoginTimeout, TokenFileError
+from .errors import ConfigurationError, LoginTimeout, TokenFileError
 
 if TYPE_CHECKING:
-    import ssl
-
     from ._exchange import Client
     from ._receiver import Receiver
-    from ._redirect import Authorized, Outcome, Refused
+    from ._redirect import Authorized, Outcome
 
 log = logging.getLogger("lwa_loopback")
 
@@ -182,7 +180,10 @@ def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
 async def _run(
     request: _Request, return_url: ReturnUrl, opener: Opener | None, timeout: float
 ) -> Tokens:
-    ssl_context = _server_tls(request, return_url)
+    from ._tls import server_context
+
+    # Checked before anything is bound: a certificate problem is a usage error.
+    ssl_context = server_context(return_url, request.certfile, request.keyfile)
     sockets = bind(return_url)  # before any URL exists: the redirect cannot come first
     browser: asyncio.Future[object] | None = None
     try:
@@ -209,40 +210,18 @@ async def _run(
         await _settle(browser)
 
 
-def _server_tls(request: _Request, return_url: ReturnUrl) -> ssl.SSLContext | None:
-    """The TLS context for an https:// return URL; checked before anything is bound."""
-    if not return_url.tls:
-        _unused_certificate(request, "the redirect URI is http://")
-        return None
-    from ._tls import server_context
-
-    return server_context(str(return_url), request.certfile, request.keyfile)
-
-
-def _unused_certificate(request: _Request, why: str) -> None:
-    if request.certfile is not None or request.keyfile is not None:
-        log.warning("warning: the certificate and key (--certfile/--keyfile) are not used: %s.",
-                    why)
-
-
 async def _run_paste(
     request: _Request, reader: Reader, opener: Opener | None, timeout: float
 ) -> Tokens:
-    from ._paste import parse_pasted, read_in_background
+    from ._paste import parse_pasted, wait_for_paste
+    from ._tls import note_unused
 
-    _unused_certificate(request, "paste-back mode serves nothing")
+    note_unused(request.certfile, request.keyfile, "paste-back mode serves nothing")
     state, pkce = new_state(), Pkce.new()
     url = request.consent_url(request.redirect_uri, state, pkce)
     # Wait for the opener (it shows the address) so that the question comes after it.
     await _settle(_open(opener, url), grace=None)
-    try:
-        text = await asyncio.wait_for(read_in_background(reader), timeout)
-    except asyncio.TimeoutError:
-        raise LoginTimeout(
-            f"Nothing was pasted within {timeout:g} seconds. Run the command again and paste "
-            "the address sooner (or raise --timeout): the code in it lives only 5 minutes."
-        ) from None
-    outcome = parse_pasted(text, state)
+    outcome = parse_pasted(await wait_for_paste(reader, timeout), state)
     return await _conclude(outcome, request, request.redirect_uri, pkce, _no_page)
 
 
@@ -265,32 +244,12 @@ async def _conclude(
     outcome: Outcome, request: _Request, redirect_uri: str, pkce: Pkce, answer: Answer
 ) -> Tokens:
     """The redirect's outcome, from the listener or pasted: LWA's error, or the tokens."""
-    from ._redirect import Refused
+    from ._redirect import Refused, refused_error
 
     if isinstance(outcome, Refused):
         answer(_pages.consent_refused(outcome.error, outcome.description))
-        raise _refused(outcome)
+        raise refused_error(outcome)
     return await _finish(outcome, request, redirect_uri, pkce, answer)
-
-
-def _refused(outcome: Refused) -> ConsentError:
-    said = f": {outcome.description}" if outcome.description else ""
-    return ConsentError(
-        f"Login with Amazon did not grant access ({outcome.error}{said}). "
-        + _CONSENT_ADVICE.get(outcome.error, "Check the client's settings in the LWA console."),
-        error=outcome.error,
-        description=outcome.description,
-    )
-
-
-_CONSENT_ADVICE = {
-    "access_denied": "The sign-in was cancelled or refused: run the command again, choose Allow.",
-    "invalid_scope": "A scope is unknown or not enabled for this client: check --scope.",
-    "unauthorized_client": "This client may not ask for a code: check it in the LWA console.",
-    "invalid_request": "Check --client-id and --redirect-uri against the LWA console.",
-    "server_error": "LWA had an internal error: try again in a minute.",
-    "temporarily_unavailable": "LWA is busy: try again in a minute.",
-}
 
 
 async def _finish(

@@ -22,7 +22,7 @@ from multidict import MultiMapping
 from yarl import URL
 
 from ._redirect import Authorized, Outcome, has_state, read_outcome
-from .errors import ConsentError, PasteError
+from .errors import ConsentError, LoginTimeout, PasteError
 
 log = logging.getLogger("lwa_loopback")
 
@@ -64,6 +64,16 @@ def _read_line(fd: int) -> str:
             break
         data += chunk
     return data.decode("utf-8", "replace").split("\n", 1)[0]
+
+
+async def wait_for_paste(reader: Reader, timeout: float) -> str:
+    try:
+        return await asyncio.wait_for(read_in_background(reader), timeout)
+    except asyncio.TimeoutError:
+        raise LoginTimeout(
+            f"Nothing was pasted within {timeout:g} seconds. Run the command again and paste "
+            "the address sooner (or raise --timeout): the code in it lives only 5 minutes."
+        ) from None
 
 
 def read_in_background(reader: Reader) -> asyncio.Future[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from multidict import MultiMapping
 
 from ._consent import state_matches
+from .errors import ConsentError
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,24 @@ def read_redirect(query: MultiMapping[str], expected_state: str) -> Outcome | st
         return STATE_MISMATCH
     outcome = read_outcome(query)
     return NO_OUTCOME if outcome is None else outcome
+
+
+def refused_error(outcome: Refused) -> ConsentError:
+    """LWA's ``error=`` as the exception the person reads, with what to do about it."""
+    said = f": {outcome.description}" if outcome.description else ""
+    return ConsentError(
+        f"Login with Amazon did not grant access ({outcome.error}{said}). "
+        + _CONSENT_ADVICE.get(outcome.error, "Check the client's settings in the LWA console."),
+        error=outcome.error,
+        description=outcome.description,
+    )
+
+
+_CONSENT_ADVICE = {
+    "access_denied": "The sign-in was cancelled or refused: run the command again, choose Allow.",
+    "invalid_scope": "A scope is unknown or not enabled for this client: check --scope.",
+    "unauthorized_client": "This client may not ask for a code: check it in the LWA console.",
+    "invalid_request": "Check --client-id and --redirect-uri against the LWA console.",
+    "server_error": "LWA had an internal error: try again in a minute.",
+    "temporarily_unavailable": "LWA is busy: try again in a minute.",
+}

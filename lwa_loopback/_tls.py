@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 from pathlib import Path
 
+from ._loopback import ReturnUrl
 from .errors import ConfigurationError
+
+log = logging.getLogger("lwa_loopback")
 
 # A TLS record starts with its content type (22, handshake) and the major version 3; no HTTP
 # request line can start with byte 0x16 (RFC 8446 section 5.1, RFC 9112 section 3).
@@ -21,8 +25,14 @@ MAKE_A_CERTIFICATE = (
 )
 
 
-def server_context(return_url: str, certfile: Path | None, keyfile: Path | None) -> ssl.SSLContext:
-    """A server TLS context for an https:// return URL, or a usage error saying how to get one."""
+def server_context(
+    return_url: ReturnUrl, certfile: Path | None, keyfile: Path | None
+) -> ssl.SSLContext | None:
+    """The TLS context an https:// return URL is served with (None for http://), or a usage
+    error saying how to get a certificate."""
+    if not return_url.tls:
+        note_unused(certfile, keyfile, "the redirect URI is http://")
+        return None
     if certfile is None:
         raise ConfigurationError(
             f"The redirect URI {return_url} is https://, so it must be served over TLS: pass "
@@ -41,6 +51,12 @@ def server_context(return_url: str, certfile: Path | None, keyfile: Path | None)
             f"(--certfile, --keyfile). {MAKE_A_CERTIFICATE}"
         ) from None
     return context
+
+
+def note_unused(certfile: Path | None, keyfile: Path | None, why: str) -> None:
+    if certfile is not None or keyfile is not None:
+        log.warning("warning: the certificate and key (--certfile/--keyfile) are not used: %s.",
+                    why)
 
 
 def _no_password() -> str:

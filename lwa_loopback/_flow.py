@@ -259,7 +259,7 @@ async def _finish(
     from ._exchange import exchange_code
     from .errors import ExchangeError
 
-    log.info("Received the redirect; exchanging the code for tokens.")
+    log.info("Got the code; exchanging it for tokens.")
     # LWA.md: the redirect's scope lists what was granted (Data Portability scopes are
     # voluntary, so it can be fewer than asked for).
     scope = outcome.scope or " ".join(request.scopes)

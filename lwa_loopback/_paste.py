@@ -137,8 +137,11 @@ def _query(text: str) -> MultiMapping[str]:
     """The pasted address, or just its query (``?code=...&state=...``), as a URL."""
     try:
         return URL(text if "://" in text else "?" + text.lstrip("?")).query
-    except ValueError as exc:
-        raise PasteError(f"What was pasted is not an address ({exc}): paste it again.") from None
+    except ValueError:  # yarl's message may quote the text, and with it a code
+        raise PasteError(
+            "What was pasted is not an address: copy the whole address from the browser's "
+            "address bar and run the command again."
+        ) from None
 
 
 def _checked(query: MultiMapping[str], expected_state: str) -> Outcome:

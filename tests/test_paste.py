@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from yarl import URL
 
 from lwa_loopback import ConsentError, LoginTimeout, PasteError, login
+from lwa_loopback._cli import main
 from lwa_loopback.testing import FakeLWA
 
 from ._paste_https_helpers import PASTE_REDIRECT, LocationCatcher, StdinCli, consent_location
@@ -124,6 +126,7 @@ async def test_a_bare_code_is_used_with_a_warning(
         ("   \n", "Nothing was pasted"),
         ("hello there", "holds no code="),
         ("https://example.com/lwa/callback", "holds no code="),
+        ("http://[::1/cb?code=AN123&state=x", "is not an address"),
     ],
 )
 async def test_nothing_usable_pasted_is_a_paste_error(
@@ -277,3 +280,10 @@ async def test_cli_interrupted_while_waiting_for_the_paste(
     assert done.exit_code == code, done.stderr
     assert "Traceback" not in done.stderr
     assert "Fatal Python error" not in done.stderr
+
+
+def test_help_lists_the_paste_and_tls_options() -> None:
+    result = CliRunner().invoke(main, ["login", "--help"])
+
+    for option in ("--paste", "--certfile", "--keyfile", "LWA_CERTFILE", "LWA_KEYFILE"):
+        assert option in result.output

@@ -21,7 +21,7 @@ _ADDRESSES = {
     "::1": ("::1",),
     "localhost": ("127.0.0.1", "::1"),
 }
-_BACKLOG = 128
+BACKLOG = 128
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def _bind_one(address: str, port: int, *, required: bool) -> socket.socket | Non
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((address, port))
-        sock.listen(_BACKLOG)
+        sock.listen(BACKLOG)
         sock.setblocking(False)
     except OSError as exc:
         sock.close()

@@ -3,6 +3,9 @@
 Only a GET on the exact path, with the right Host and exactly one matching ``state`` and either
 a ``code`` or an ``error``, ends the wait. Anything else (a favicon, a browser's pre-connect,
 a forged callback from another local process) gets its own answer and changes nothing.
+
+An https:// return URL is served over TLS. On a plain listener, a connection that opens with a
+TLS handshake (a browser that upgraded the address by itself) is closed and explained once.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from . import _pages
-from ._loopback import ReturnUrl
+from ._loopback import BACKLOG, ReturnUrl
 from ._redirect import Outcome, read_redirect
 from ._tls import looks_like_tls, tls_on_plain_hint
 
@@ -30,8 +33,6 @@ _MAX_LINE = 8190
 _MAX_BODY = 4096
 _SHUTDOWN_GRACE = 2.0  # seconds a connection may take to receive its last page
 _KEEPALIVE = 5.0
-_BACKLOG = 128
-
 
 
 class Receiver:
@@ -82,7 +83,7 @@ class Receiver:
         loop = asyncio.get_running_loop()
         for sock in self._sockets:
             self._servers.append(await loop.create_server(
-                factory, sock=sock, ssl=self._ssl_context, backlog=_BACKLOG))
+                factory, sock=sock, ssl=self._ssl_context, backlog=BACKLOG))
 
     async def outcome(self) -> Outcome:
         return await asyncio.shield(self._outcome)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
-import os
 import re
 import sys
 import threading
@@ -45,25 +43,9 @@ def stdin_reader(redirect_uri: str) -> Reader:
     def read() -> str:
         sys.stderr.write(_PROMPT.format(redirect_uri=redirect_uri))
         sys.stderr.flush()
-        try:
-            fd = sys.stdin.fileno()
-        except (AttributeError, ValueError, io.UnsupportedOperation):
-            return sys.stdin.readline()  # a replaced stdin (click's CliRunner): no descriptor
-        return _read_line(fd)
+        return sys.stdin.readline(_MAX_LINE)
 
     return read
-
-
-def _read_line(fd: int) -> str:
-    # os.read rather than sys.stdin: a daemon thread blocked in sys.stdin holds its buffer's
-    # lock, which aborts the interpreter at exit (after Ctrl+C or a timeout).
-    data = b""
-    while b"\n" not in data and len(data) < _MAX_LINE:
-        chunk = os.read(fd, 4096)
-        if not chunk:
-            break
-        data += chunk
-    return data.decode("utf-8", "replace").split("\n", 1)[0]
 
 
 async def wait_for_paste(reader: Reader, timeout: float) -> str:

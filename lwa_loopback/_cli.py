@@ -1,16 +1,13 @@
 """The ``lwa-loopback`` command: parse options, call the library, turn errors into exit codes.
 
-The only module that prints or exits. Heavy imports (aiohttp) happen inside the commands that
-need them, so that a quick command does not pay for them.
+The only module that prints or exits (with ``_cli_tokens.py``, its commands on the token file).
+Heavy imports (aiohttp, even asyncio and logging) happen inside the commands that need them:
+``lwa-loopback token`` runs in shell loops and must start about as fast as Python itself.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
-import logging
-import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -58,6 +55,9 @@ class _Terminated(Exception):
 
 def _run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """``asyncio.run(main())``, turning SIGTERM into a clean cancellation like Ctrl+C."""
+    import asyncio
+    import contextlib
+    import signal
 
     async def guarded() -> T:
         task = asyncio.current_task()
@@ -116,6 +116,8 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 def _show_logs() -> None:
     """Status lines from the library go to stderr, as they happen."""
+    import logging
+
     logger = logging.getLogger("lwa_loopback")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -134,6 +136,8 @@ def _terminal_opener(
     question that follows replaces the waiting line."""
 
     async def opener(url: str) -> None:
+        import asyncio
+
         if warning:
             _say(f"warning: {warning}")
         _say("Open this address in a browser to sign in with Amazon:")
@@ -250,8 +254,9 @@ def login(
 
 
 @main.command(context_settings=_SETTINGS)
-@click.option("--browser", is_flag=True, help="Open the consent page in your real browser "
-                                              "instead of a headless one.")
+@click.option("--browser", is_flag=True, help="Open the fake's consent page in your own browser "
+                                              "and click Allow yourself, instead of letting a "
+                                              "headless one sign in.")
 @click.option("--out", "token_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the demo tokens. [default: a new temporary folder]")
 @click.option("--timeout", default=120.0, show_default=True,
@@ -276,3 +281,7 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
          "http://127.0.0.1:8080/callback as an Allowed Return URL and run:\n"
          "  LWA_CLIENT_SECRET=... lwa-loopback login --client-id amzn1.application-oa2-client.... "
          "--redirect-uri http://127.0.0.1:8080/callback --scope profile")
+
+
+# Registers refresh, token and show on `main`; last, because that module imports this one.
+from . import _cli_tokens  # noqa: E402, F401

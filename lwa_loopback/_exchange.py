@@ -64,12 +64,13 @@ async def refresh_tokens(client: Client, *, refresh_token: str, scope: str) -> T
 
 async def _request_tokens(client: Client, grant: dict[str, str], *, scope: str) -> Tokens:
     obtained_at = client.clock()
-    status, body = await _post(client, client._form(grant))
-    payload = _decode(status, body)
+    advice = _RETRY_ADVICE[grant["grant_type"]]
+    status, body = await _post(client, client._form(grant), advice)
+    payload = _decode(status, body, advice)
     return _tokens_from(payload, client, scope=scope, obtained_at=obtained_at)
 
 
-async def _post(client: Client, form: dict[str, str]) -> tuple[int, bytes]:
+async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[int, bytes]:
     timeout = aiohttp.ClientTimeout(total=client.request_timeout)
     headers = {"Accept": "application/json"}
     async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
@@ -78,31 +79,57 @@ async def _post(client: Client, form: dict[str, str]) -> tuple[int, bytes]:
                 async with session.post(client.token_url, data=form) as response:
                     return response.status, await response.read()
             except aiohttp.ClientConnectorCertificateError as exc:
-                raise _network_error(client, "its TLS certificate was refused", exc) from None
+                raise _network_error(
+                    client, "its TLS certificate was refused", exc, advice
+                ) from None
             except aiohttp.ClientConnectorError as exc:
                 if attempt == CONNECT_ATTEMPTS:
-                    raise _network_error(client, "could not connect", exc) from None
+                    raise _network_error(client, "could not connect", exc, advice) from None
                 log.debug("Could not connect to the token endpoint; trying again.")
                 await asyncio.sleep(_RETRY_DELAY * attempt)
             except asyncio.TimeoutError:
                 raise _network_error(
-                    client, f"no answer within {client.request_timeout:g} seconds", None
+                    client, f"no answer within {client.request_timeout:g} seconds", None, advice
                 ) from None
             except (aiohttp.ClientError, ssl.SSLError) as exc:
-                raise _network_error(client, "the connection failed", exc) from None
+                raise _network_error(client, "the connection failed", exc, advice) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _network_error(client: Client, what: str, exc: BaseException | None) -> ExchangeError:
+@dataclass(frozen=True)
+class _Advice:
+    """What to do after a failure that is not LWA's answer, per grant: a code works once, a
+    refresh token many times."""
+
+    network: str
+    server: str
+
+
+_RETRY_ADVICE = {
+    "authorization_code": _Advice(
+        network="Check the network and the --region or --token-url; if the code may have been "
+                "used, log in again.",
+        server="try again in a minute (a login needs a new code).",
+    ),
+    "refresh_token": _Advice(
+        network="Check the network and try again (the token file's token_url is where the "
+                "request went); the refresh token can be used again.",
+        server="try again in a minute.",
+    ),
+}
+
+
+def _network_error(
+    client: Client, what: str, exc: BaseException | None, advice: _Advice
+) -> ExchangeError:
     detail = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else ""
     return ExchangeError(
-        f"The token endpoint {client.token_url}: {what}{detail}. Check the network and the "
-        "--region or --token-url; if the code may have been used, log in again.",
+        f"The token endpoint {client.token_url}: {what}{detail}. {advice.network}",
         error="network_error",
     )
 
 
-def _decode(status: int, body: bytes) -> dict[str, Any]:
+def _decode(status: int, body: bytes, advice: _Advice) -> dict[str, Any]:
     """The JSON object of a token response, or the ``ExchangeError`` it stands for."""
     # Parsed by hand: LWA's documented header "application/json;charset UTF-8" is malformed,
     # and an error page may come back as HTML.
@@ -116,7 +143,7 @@ def _decode(status: int, body: bytes) -> dict[str, Any]:
         shown = "a body that is not JSON" if payload is None else "an unexpected body"
         raise ExchangeError(
             f"The token endpoint answered HTTP {status} with {shown}. LWA may be having trouble: "
-            "try again in a minute (a login needs a new code).",
+            f"{advice.server}",
             error="server_error" if status >= 500 else "invalid_response",
             status=status,
         )

@@ -14,7 +14,6 @@ import contextlib
 import inspect
 import logging
 import os
-import webbrowser
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from yarl import URL
 
 from . import _pages
+from ._browser import open_consent_page
 from ._consent import (
     Pkce,
     check_client_id,
@@ -115,7 +115,7 @@ async def login(
     authorize_url: str | None = None,
     token_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,
-    open_browser: Opener | None = webbrowser.open,
+    open_browser: Opener | None = open_consent_page,
     timeout: float = DEFAULT_TIMEOUT,
     request_timeout: float = 30.0,
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
@@ -133,6 +133,8 @@ async def login(
     text reads it that way. A redirect URI that is not loopback selects it by itself.
     ``open_browser`` receives the consent URL: a plain callable runs on a worker thread, an
     ``async def`` one (or an object with ``async def __call__``) as a task; None opens nothing.
+    The default opens the system browser and, in a Jupyter notebook, also shows the URL as a
+    link in the cell's output.
     Raises a ``LoginError`` subclass for every expected failure.
     """
     check_client_id(client_id)

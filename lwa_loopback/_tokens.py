@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -118,6 +117,8 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     A reader sees the old file or the new one, never half of either: the JSON goes to a
     temporary file in the same folder, is flushed to disk, then renamed over the old one.
     """
+    import tempfile  # here, not above: `lwa-loopback token` only reads, and it starts fast
+
     target = Path(path).expanduser()
     target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
     # mkstemp creates the file 0600 from the start, so no other user can open it in between.
@@ -157,8 +158,13 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
             f"No token file at {target}. Run `lwa-loopback login ...` first "
             "(or pass --file with the path login wrote)."
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TokenFileUnusable(f"Cannot read the token file {target}: {exc}.") from None
+    except OSError as exc:
+        raise TokenFileUnusable(
+            f"Cannot read the token file {target}: {exc.strerror or exc}. Check that it is a file "
+            "you may read, or run `lwa-loopback login ...` to write a new one."
+        ) from None
+    except UnicodeDecodeError:
+        text = ""  # not UTF-8, so not JSON: reported as corrupt just below
     try:
         return Tokens.from_json(json.loads(text))
     except ValueError as exc:

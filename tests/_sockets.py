@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import socket
 
+# Port 0: each flow binds a free port of its own, so tests never clash (the fake accepts any
+# http loopback return URL unless told otherwise).
+ANY_PORT_REDIRECT = "http://127.0.0.1:0/callback"
+
 
 def free_port() -> int:
     """A port that was free a moment ago, for tests that need a fixed return URL."""

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .errors import ListenError as ListenError
     from .errors import LoginError as LoginError
     from .errors import LoginTimeout as LoginTimeout
+    from .errors import PasteError as PasteError
     from .errors import TokenFileError as TokenFileError
     from .errors import TokenFileUnusable as TokenFileUnusable
 
@@ -43,6 +44,7 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "PasteError",
     "TokenFileError",
     "TokenFileUnusable",
     "Tokens",
@@ -76,6 +78,7 @@ _HOMES = {
     "ListenError": ".errors",
     "LoginError": ".errors",
     "LoginTimeout": ".errors",
+    "PasteError": ".errors",
     "TokenFileError": ".errors",
     "TokenFileUnusable": ".errors",
 }

@@ -128,19 +128,21 @@ def _show_logs() -> None:
 
 
 def _terminal_opener(
-    open_browser: bool, timeout: float, warning: str | None = None
+    open_browser: bool, timeout: float, warning: str | None = None, paste: bool = False
 ) -> Callable[[str], Coroutine[Any, Any, None]]:
     """Print the consent URL on a line of its own (headless drivers read it there), then
     try the browser. The flow calls it only once every option is checked and the port bound,
-    so a ``warning`` printed here never precedes a usage error."""
+    so a ``warning`` printed here never precedes a usage error. In paste-back mode the
+    question that follows replaces the waiting line."""
 
     async def opener(url: str) -> None:
         if warning:
             _say(f"warning: {warning}")
         _say("Open this address in a browser to sign in with Amazon:")
         _say(url)
-        minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
-        _say(f"Waiting for the redirect (up to {minutes}; Ctrl+C to cancel)...")
+        if not paste:
+            minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
+            _say(f"Waiting for the redirect (up to {minutes}; Ctrl+C to cancel)...")
         if open_browser:
             import webbrowser
 
@@ -206,22 +208,35 @@ def _default_token_file() -> Path:
               type=click.Path(dir_okay=False, path_type=Path),
               help="Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json]")
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
+@click.option("--paste", is_flag=True,
+              help="Paste-back mode: listen nowhere; paste the address the browser ended on "
+                   "(for remote machines). Chosen by itself for a return URL that is not "
+                   "loopback.")
+@click.option("--certfile", envvar="LWA_CERTFILE", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM certificate for an https://localhost or https://127.0.0.1 return URL.")
+@click.option("--keyfile", envvar="LWA_KEYFILE", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Its unencrypted PEM key (unless the key is in --certfile).")
 @click.option("--timeout", envvar="LWA_TIMEOUT", default=300.0, show_default=True,
               show_envvar=True, type=click.FloatRange(min=0, min_open=True),
-              help="Seconds to wait for the redirect.")
+              help="Seconds to wait for the redirect (or the pasted address).")
 @click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
 @handles_errors
 def login(
     client_id: str, client_secret: str | None, redirect_uri: str, scopes: tuple[str, ...],
     scope_data: str | None, region: str, authorize_url: str | None, token_url: str | None,
-    token_file: Path | None, no_browser: bool, timeout: float, as_json: bool,
+    token_file: Path | None, no_browser: bool, paste: bool, certfile: Path | None,
+    keyfile: Path | None, timeout: float, as_json: bool,
 ) -> None:
     """Sign in through the browser once and save the tokens.
 
     Listens on the return URL, opens the consent page, exchanges the code LWA sends back at
-    once, writes the token file (mode 0600) and exits.
+    once, writes the token file (mode 0600) and exits. With --paste (or a return URL that is
+    not loopback) nothing listens: paste the address the browser ended on.
     """
     from ._flow import login as run_login
+    from ._flow import uses_paste
 
     token_file = (token_file or _default_token_file()).expanduser()
     warning = None if client_secret else (
@@ -231,8 +246,9 @@ def login(
     tokens = _run_async(lambda: run_login(
         client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
         scope=scopes, scope_data=scope_data, region=region, authorize_url=authorize_url,
-        token_url=token_url, token_file=token_file,
-        open_browser=_terminal_opener(not no_browser, timeout, warning), timeout=timeout,
+        token_url=token_url, token_file=token_file, paste=paste, certfile=certfile,
+        keyfile=keyfile, timeout=timeout, open_browser=_terminal_opener(
+            not no_browser, timeout, warning, paste=uses_paste(redirect_uri, paste)),
     ))
     _report(tokens, token_file, as_json)
 

@@ -2,6 +2,7 @@
 
     LoginError
      ├── ConfigurationError (ValueError)    the options cannot work; nothing was sent
+     │    └── PasteError                    paste-back mode: nothing usable was pasted
      ├── ListenError (OSError)              the return URL's port cannot be listened on
      ├── ConsentError                       LWA redirected back with ``error=...``
      ├── LoginTimeout (TimeoutError)        no redirect arrived in time
@@ -28,6 +29,7 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "PasteError",
     "TokenFileError",
     "TokenFileUnusable",
 ]
@@ -39,6 +41,11 @@ class LoginError(Exception):
 
 class ConfigurationError(LoginError, ValueError):
     """The options given cannot work (a redirect URI that is not loopback, an unknown region)."""
+
+
+class PasteError(ConfigurationError):
+    """Paste-back mode got nothing usable: an empty line, the end of input, or text that is
+    neither the address the browser ended on nor a code. No code was exchanged."""
 
 
 class ListenError(LoginError, OSError):

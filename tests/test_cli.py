@@ -236,7 +236,7 @@ async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--redirect-uri", "http://10.0.0.5:8080/cb"], "not loopback"),
+        (["--redirect-uri", "ftp://127.0.0.1:8080/cb"], "must start with http:// or https://"),
         (["--scope-data", "{oops"], "not valid JSON"),
         (["--region", "mars"], "Invalid value for '--region'"),
         (["--timeout", "0"], "Invalid value for '--timeout'"),

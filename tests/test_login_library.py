@@ -330,8 +330,8 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
 @pytest.mark.parametrize(
     ("change", "said"),
     [
-        ({"redirect_uri": "https://127.0.0.1:8080/callback"}, "must start with http://"),
-        ({"redirect_uri": "http://192.168.1.10:8080/callback"}, "not loopback"),
+        ({"redirect_uri": "ftp://127.0.0.1:8080/callback"}, "must start with http://"),
+        ({"redirect_uri": "https://127.0.0.1:8080/callback"}, "--certfile and --keyfile"),
         ({"redirect_uri": "http://127.0.0.1:8080/cb#x"}, "fragment"),
         ({"scope": "  "}, "No scope"),
         ({"scope_data": "{not json"}, "not valid JSON"),

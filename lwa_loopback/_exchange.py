@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from ._tokens import Tokens
-from .errors import ExchangeError
+from .errors import ExchangeError, shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -155,9 +155,9 @@ def _lwa_error(status: int, payload: dict[str, Any]) -> ExchangeError:
     description = payload.get("error_description")
     description = None if description is None else str(description)
     advice = _ADVICE.get(error, "See the LWA console for the client's settings.")
-    said = f": {description}" if description else ""
+    said = f": {shown(description)}" if description else ""
     return ExchangeError(
-        f"LWA refused the token request with {error} (HTTP {status}){said}. {advice}",
+        f"LWA refused the token request with {shown(error)} (HTTP {status}){said}. {advice}",
         error=error,
         description=description,
         status=status,

@@ -15,12 +15,15 @@ import re
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from multidict import MultiMapping
 from yarl import URL
 
 from ._redirect import Authorized, Outcome, has_state, read_outcome
 from .errors import ConsentError, LoginTimeout, PasteError
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # yarl's own dependency: the type only
 
 log = logging.getLogger("lwa_loopback")
 

@@ -7,11 +7,13 @@ brings the whole address), so both judge a redirect by the same rules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from multidict import MultiMapping
+from typing import TYPE_CHECKING
 
 from ._consent import state_matches
-from .errors import ConsentError
+from .errors import ConsentError, shown
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # aiohttp's and yarl's own dependency: the type only
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,9 @@ def read_redirect(query: MultiMapping[str], expected_state: str) -> Outcome | st
 
 def refused_error(outcome: Refused) -> ConsentError:
     """LWA's ``error=`` as the exception the person reads, with what to do about it."""
-    said = f": {outcome.description}" if outcome.description else ""
+    said = f": {shown(outcome.description)}" if outcome.description else ""
     return ConsentError(
-        f"Login with Amazon did not grant access ({outcome.error}{said}). "
+        f"Login with Amazon did not grant access ({shown(outcome.error)}{said}). "
         + _CONSENT_ADVICE.get(outcome.error, "Check the client's settings in the LWA console."),
         error=outcome.error,
         description=outcome.description,

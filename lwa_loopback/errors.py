@@ -35,6 +35,17 @@ __all__ = [
 ]
 
 
+_MAX_SHOWN = 300  # characters of network text quoted in a message
+
+
+def shown(text: str) -> str:
+    """Text that came from the network (LWA's error description, a redirect's query), made
+    safe to print: control characters, which could drive the terminal, become "?" and a very
+    long value is cut."""
+    cleaned = "".join(c if c.isprintable() else "?" for c in text)
+    return cleaned if len(cleaned) <= _MAX_SHOWN else cleaned[:_MAX_SHOWN] + "..."
+
+
 class LoginError(Exception):
     """Base of every error lwa-loopback raises on purpose."""
 

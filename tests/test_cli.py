@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 from lwa_loopback._cli import main
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
-from ._sockets import assert_port_free, free_port
+from ._sockets import free_port
 from .test_login_library import sabotage_then
 
 _PATIENCE = 30.0  # seconds a step may take before the test gives up (never asserted on)
@@ -107,7 +108,6 @@ async def test_login_writes_the_default_token_file(cli: Cli, lwa: FakeLWA) -> No
     assert "refresh token saved" in done.stderr
     assert stat.S_IMODE(cli.default_file.stat().st_mode) == 0o600
     assert_no_secrets(done.stderr, lwa, cli.default_file)
-    assert_port_free(cli.port)
 
 
 async def test_login_options_on_the_command_line(
@@ -154,7 +154,6 @@ async def test_no_redirect_exits_4(cli: Cli) -> None:
 
     assert done.exit_code == 4
     assert "No redirect reached" in done.stderr
-    assert_port_free(cli.port)
 
 
 async def test_a_refused_exchange_exits_5(cli: Cli, lwa: FakeLWA) -> None:
@@ -216,7 +215,6 @@ async def test_interrupted_while_waiting(cli: Cli, sent: signal.Signals, code: i
     assert done.exit_code == code
     assert "Traceback" not in done.stderr
     assert not cli.default_file.exists()
-    assert_port_free(cli.port)
 
 
 async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
@@ -267,3 +265,57 @@ def test_help_lists_every_login_option() -> None:
                    "--scope-data", "--region", "--authorize-url", "--token-url", "--out",
                    "--no-browser", "--timeout", "--json", "LWA_TOKEN_FILE"):
         assert option in result.output
+
+
+@pytest.mark.parametrize(("region", "consent_page"), [
+    ("na", "https://www.amazon.com/ap/oa?"),
+    ("eu", "https://eu.account.amazon.com/ap/oa?"),
+    ("fe", "https://apac.account.amazon.com/ap/oa?"),
+])
+async def test_the_region_picks_the_consent_page(
+    cli: Cli, region: str, consent_page: str
+) -> None:
+    del cli.env["LWA_AUTHORIZE_URL"]
+    await cli.start("login", "--no-browser", "--region", region, "--timeout", "0.5")
+    url = await cli.consent_url()  # never opened: nothing reaches Amazon
+    done = await cli.finish()
+
+    assert url.startswith(consent_page)
+    assert done.exit_code == 4
+
+
+@pytest.mark.parametrize("token_url", ["http://lwa.example/auth/o2/token", "not a url"])
+def test_a_token_url_that_would_leak_the_secret_is_refused(token_url: str) -> None:
+    result = CliRunner().invoke(main, [
+        "login", "--client-id", "amzn1.application-oa2-client.x", "--scope", "profile",
+        "--redirect-uri", "http://127.0.0.1:8080/callback", "--token-url", token_url,
+    ])
+    assert result.exit_code == 2
+    assert "must be an https:// URL" in result.output
+
+
+async def test_a_browser_command_that_blocks_does_not_hold_the_login(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """$BROWSER (or a console browser) that never returns: the login ends anyway."""
+    started = tmp_path / "browser-started"
+    script = tmp_path / "stuck-browser"
+    # its output goes elsewhere, so that only the login holds the test's pipes
+    script.write_text(f"#!/bin/sh\necho $$ > {started}\nexec sleep 120 >/dev/null 2>&1\n")
+    script.chmod(0o755)
+    cli.env["BROWSER"] = str(script)
+    await cli.start("login")
+    url = await cli.consent_url()
+    for _ in range(500):  # until the stuck browser runs (bounded)
+        if started.exists():
+            break
+        await asyncio.sleep(0.02)
+    try:
+        await HeadlessBrowser()(url)
+        done = await cli.finish()  # would sit out the 120 s sleep if the browser were waited on
+    finally:
+        if started.exists():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(started.read_text()), signal.SIGKILL)
+
+    assert done.exit_code == 0, done.stderr

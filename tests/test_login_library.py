@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import signal
 import socket
 import stat
+import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -275,13 +278,22 @@ async def test_localhost_listens_on_both_loopback_addresses(
             reached.append(response.status)
         await browser(url)
 
-    if not socket.has_ipv6:
-        pytest.skip("this machine has no IPv6")
+    if not ipv6_loopback_works():
+        pytest.skip("this machine has no IPv6 loopback (::1)")
     await login(**{**options, "redirect_uri": f"http://localhost:{port}/callback",
                    "open_browser": via_ipv6_then_browser})
 
     assert reached == [404]  # served (not refused) on ::1 too
     assert_port_free(port)
+
+
+def ipv6_loopback_works() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
 
 def sabotage_then(browser: HeadlessBrowser, folder: Path) -> Callable[[str], Awaitable[None]]:
@@ -386,3 +398,100 @@ async def test_a_plain_opener_runs_off_the_event_loop(options: dict[str, Any]) -
     tokens = await login(**{**options, "open_browser": browser.open})
     assert tokens.access_token
     assert browser.last_page.status == 200
+
+
+async def test_a_lambda_opener_that_returns_a_coroutine_is_awaited(
+    options: dict[str, Any], browser: HeadlessBrowser
+) -> None:
+    tokens = await login(**{**options, "open_browser": lambda url: browser(url)})
+    assert tokens.access_token
+    assert browser.last_page.status == 200
+
+
+async def test_a_login_cancelled_during_the_exchange_still_saves_the_tokens(
+    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+) -> None:
+    """Ctrl+C once the redirect arrived: the code is spent, so the tokens must still land."""
+    lwa.token_failure = TokenFailure.SLOW  # answers, but only after slow_seconds
+    lwa.slow_seconds = 0.5
+    flow = asyncio.create_task(login(**options))
+    for _ in range(1000):  # until the token request is in flight (bounded)
+        if lwa.token_requests:
+            break
+        await asyncio.sleep(0.01)
+    flow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flow
+
+    assert json.loads(token_file.read_text())["access_token"].startswith("Atza|fake.")
+
+
+async def test_other_methods_and_hosts_are_refused_without_ending_the_flow(
+    options: dict[str, Any], browser: HeadlessBrowser, lwa: FakeLWA
+) -> None:
+    answers: list[int] = []
+
+    async def probing_browser(url: str) -> None:
+        consent = URL(url)
+        callback = URL(consent.query["redirect_uri"]).with_query(
+            code="forged", state=consent.query["state"])
+        async with aiohttp.ClientSession() as session:
+            async with session.post(callback) as response:
+                answers.append(response.status)
+            # DNS rebinding: the right state, but sent to another name for this address
+            async with session.get(callback, headers={"Host": "evil.example:80"}) as response:
+                answers.append(response.status)
+        await browser(url)
+
+    await login(**{**options, "open_browser": probing_browser})
+
+    assert answers == [405, 400]
+    assert [r.params["code"] for r in lwa.token_requests] != ["forged"]
+    assert len(lwa.token_requests) == 1
+
+
+def test_secrets_never_show_in_a_repr() -> None:
+    from lwa_loopback._exchange import Client
+
+    tokens = Tokens(access_token="Atza|SECRET-A", refresh_token="Atzr|SECRET-R",
+                    token_type="bearer", expires_in=3600,
+                    obtained_at=datetime.now(timezone.utc), scope="profile", client_id="c",
+                    region="na", token_url="https://api.amazon.com/auth/o2/token")
+    client = Client(token_url="https://t", client_id="c", client_secret="SECRET-S")
+    for text in (repr(tokens), repr(client)):
+        assert "SECRET" not in text
+
+
+_SYNC_IN_A_LOOP = """
+import asyncio, logging, sys
+import lwa_loopback
+
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+
+async def cell():
+    try:
+        lwa_loopback.login_sync(
+            client_id="amzn1.application-oa2-client.x", scope="profile",
+            redirect_uri="http://127.0.0.1:0/callback", open_browser=None, timeout=120,
+            authorize_url="http://127.0.0.1:9/ap/oa", token_url="http://127.0.0.1:9/t")
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+
+asyncio.run(cell())
+"""
+
+
+async def test_ctrl_c_stops_login_sync_inside_a_running_loop() -> None:
+    """As in a notebook cell or an async app: Ctrl+C must not sit out the whole timeout."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SYNC_IN_A_LOOP,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    line = await asyncio.wait_for(process.stderr.readline(), 30)
+    assert line.startswith(b"Listening on")
+    process.send_signal(signal.SIGINT)
+    stdout, _ = await asyncio.wait_for(process.communicate(), 30)  # not the 120 s timeout
+
+    assert stdout == b"interrupted\n"
+    assert process.returncode == 0

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 from yarl import URL
 
+from . import _pages
+
 # What Amazon's consent page says for the common scopes; others are shown by name.
 _SCOPE_WORDS = {
     "profile": "Your name, email address and Amazon account ID",
@@ -20,10 +22,9 @@ _SCOPE_WORDS = {
 # A form, a style and nothing else: no script, no outside resource. The form posts to this
 # server; the redirect it answers with goes to the loopback return URL.
 HEADERS = {
+    **_pages.HEADERS,
+    # The result pages forbid forms; this one is a form (it posts back to the fake server).
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
 }
 
 _STYLE = """

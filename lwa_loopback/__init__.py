@@ -1,25 +1,40 @@
 """Get Login with Amazon (LWA) tokens onto a developer's machine, the right way.
 
 ``login()`` (async) and ``login_sync()`` run the one-shot loopback flow; ``Tokens`` is what they
-return; ``lwa_loopback.errors`` holds every failure; ``lwa_loopback.testing`` holds the fake LWA
-server and the headless browser.
+return; ``refresh()`` and ``valid_access_token()`` keep a token file useful afterwards;
+``lwa_loopback.errors`` holds every failure; ``lwa_loopback.testing`` holds the fake LWA server
+and the headless browser.
+
+Names are imported on first use (PEP 562): ``lwa-loopback token`` is called from shell loops,
+and importing this package must not drag aiohttp in for it.
 """
 
-from ._flow import login as login
-from ._flow import login_sync as login_sync
-from ._regions import REGIONS as REGIONS
-from ._tokens import Tokens as Tokens
-from ._tokens import default_token_file as default_token_file
-from ._tokens import read_token_file as read_token_file
-from ._tokens import write_token_file as write_token_file
-from .errors import ConfigurationError as ConfigurationError
-from .errors import ConsentError as ConsentError
-from .errors import ExchangeError as ExchangeError
-from .errors import ListenError as ListenError
-from .errors import LoginError as LoginError
-from .errors import LoginTimeout as LoginTimeout
-from .errors import TokenFileError as TokenFileError
-from .errors import TokenFileUnusable as TokenFileUnusable
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._flow import login as login
+    from ._flow import login_sync as login_sync
+    from ._refresh import refresh as refresh
+    from ._refresh import refresh_sync as refresh_sync
+    from ._refresh import valid_access_token as valid_access_token
+    from ._refresh import valid_access_token_sync as valid_access_token_sync
+    from ._regions import REGIONS as REGIONS
+    from ._tokens import Tokens as Tokens
+    from ._tokens import default_token_file as default_token_file
+    from ._tokens import read_token_file as read_token_file
+    from ._tokens import write_token_file as write_token_file
+    from .errors import ConfigurationError as ConfigurationError
+    from .errors import ConsentError as ConsentError
+    from .errors import ExchangeError as ExchangeError
+    from .errors import ListenError as ListenError
+    from .errors import LoginError as LoginError
+    from .errors import LoginTimeout as LoginTimeout
+    from .errors import PasteError as PasteError
+    from .errors import TokenFileError as TokenFileError
+    from .errors import TokenFileUnusable as TokenFileUnusable
 
 __all__ = [
     "REGIONS",
@@ -29,6 +44,7 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "PasteError",
     "TokenFileError",
     "TokenFileUnusable",
     "Tokens",
@@ -36,5 +52,46 @@ __all__ = [
     "login",
     "login_sync",
     "read_token_file",
+    "refresh",
+    "refresh_sync",
+    "valid_access_token",
+    "valid_access_token_sync",
     "write_token_file",
 ]
+
+# Where each public name lives; the TYPE_CHECKING block above says the same to type checkers.
+_HOMES = {
+    "login": "._flow",
+    "login_sync": "._flow",
+    "refresh": "._refresh",
+    "refresh_sync": "._refresh",
+    "valid_access_token": "._refresh",
+    "valid_access_token_sync": "._refresh",
+    "REGIONS": "._regions",
+    "Tokens": "._tokens",
+    "default_token_file": "._tokens",
+    "read_token_file": "._tokens",
+    "write_token_file": "._tokens",
+    "ConfigurationError": ".errors",
+    "ConsentError": ".errors",
+    "ExchangeError": ".errors",
+    "ListenError": ".errors",
+    "LoginError": ".errors",
+    "LoginTimeout": ".errors",
+    "PasteError": ".errors",
+    "TokenFileError": ".errors",
+    "TokenFileUnusable": ".errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

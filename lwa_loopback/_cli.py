@@ -1,17 +1,13 @@
 """The ``lwa-loopback`` command: parse options, call the library, turn errors into exit codes.
 
-The only module that prints or exits. Heavy imports (aiohttp) happen inside the commands that
-need them, so that a quick command does not pay for them.
+The only module that prints or exits (with ``_cli_tokens.py``, its commands on the token file).
+Heavy imports (aiohttp, even asyncio and logging) happen inside the commands that need them:
+``lwa-loopback token`` runs in shell loops and must start about as fast as Python itself.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
-import logging
-import os
-import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -59,6 +55,9 @@ class _Terminated(Exception):
 
 def _run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """``asyncio.run(main())``, turning SIGTERM into a clean cancellation like Ctrl+C."""
+    import asyncio
+    import contextlib
+    import signal
 
     async def guarded() -> T:
         task = asyncio.current_task()
@@ -117,6 +116,8 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 def _show_logs() -> None:
     """Status lines from the library go to stderr, as they happen."""
+    import logging
+
     logger = logging.getLogger("lwa_loopback")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -127,20 +128,27 @@ def _show_logs() -> None:
 
 
 def _terminal_opener(
-    open_browser: bool, timeout: float
+    open_browser: bool, timeout: float, warning: str | None = None, paste: bool = False
 ) -> Callable[[str], Coroutine[Any, Any, None]]:
     """Print the consent URL on a line of its own (headless drivers read it there), then
-    try the browser."""
+    try the browser. The flow calls it only once every option is checked and the port bound,
+    so a ``warning`` printed here never precedes a usage error. In paste-back mode the
+    question that follows replaces the waiting line."""
 
     async def opener(url: str) -> None:
+        if warning:
+            _say(f"warning: {warning}")
         _say("Open this address in a browser to sign in with Amazon:")
         _say(url)
-        minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
-        _say(f"Waiting for the redirect (up to {minutes}; Ctrl+C to cancel)...")
+        if not paste:
+            minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
+            _say(f"Waiting for the redirect (up to {minutes}; Ctrl+C to cancel)...")
         if open_browser:
             import webbrowser
 
-            opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
+            from ._sync import detached
+
+            opened = await detached(webbrowser.open, url)
             if not opened:
                 _say("(No browser could be opened here: open the address above yourself.)")
 
@@ -200,40 +208,55 @@ def _default_token_file() -> Path:
               type=click.Path(dir_okay=False, path_type=Path),
               help="Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json]")
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
+@click.option("--paste", is_flag=True,
+              help="Paste-back mode: listen nowhere; paste the address the browser ended on "
+                   "(for remote machines). Chosen by itself for a return URL that is not "
+                   "loopback.")
+@click.option("--certfile", envvar="LWA_CERTFILE", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM certificate for an https://localhost or https://127.0.0.1 return URL.")
+@click.option("--keyfile", envvar="LWA_KEYFILE", show_envvar=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Its unencrypted PEM key (unless the key is in --certfile).")
 @click.option("--timeout", envvar="LWA_TIMEOUT", default=300.0, show_default=True,
               show_envvar=True, type=click.FloatRange(min=0, min_open=True),
-              help="Seconds to wait for the redirect.")
+              help="Seconds to wait for the redirect (or the pasted address).")
 @click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
 @handles_errors
 def login(
     client_id: str, client_secret: str | None, redirect_uri: str, scopes: tuple[str, ...],
     scope_data: str | None, region: str, authorize_url: str | None, token_url: str | None,
-    token_file: Path | None, no_browser: bool, timeout: float, as_json: bool,
+    token_file: Path | None, no_browser: bool, paste: bool, certfile: Path | None,
+    keyfile: Path | None, timeout: float, as_json: bool,
 ) -> None:
     """Sign in through the browser once and save the tokens.
 
     Listens on the return URL, opens the consent page, exchanges the code LWA sends back at
-    once, writes the token file (mode 0600) and exits.
+    once, writes the token file (mode 0600) and exits. With --paste (or a return URL that is
+    not loopback) nothing listens: paste the address the browser ended on.
     """
     from ._flow import login as run_login
+    from ._flow import uses_paste
 
-    token_file = token_file or _default_token_file()
-    if not client_secret:
-        _say("warning: no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send "
-             "no refresh token, so these tokens stop working in an hour.")
+    token_file = (token_file or _default_token_file()).expanduser()
+    warning = None if client_secret else (
+        "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
+        "token, so these tokens stop working in an hour.")
     _show_logs()
     tokens = _run_async(lambda: run_login(
         client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
         scope=scopes, scope_data=scope_data, region=region, authorize_url=authorize_url,
-        token_url=token_url, token_file=token_file,
-        open_browser=_terminal_opener(not no_browser, timeout), timeout=timeout,
+        token_url=token_url, token_file=token_file, paste=paste, certfile=certfile,
+        keyfile=keyfile, timeout=timeout, open_browser=_terminal_opener(
+            not no_browser, timeout, warning, paste=uses_paste(redirect_uri, paste)),
     ))
     _report(tokens, token_file, as_json)
 
 
 @main.command(context_settings=_SETTINGS)
-@click.option("--browser", is_flag=True, help="Open the consent page in your real browser "
-                                              "instead of a headless one.")
+@click.option("--browser", is_flag=True, help="Open the fake's consent page in your own browser "
+                                              "and click Allow yourself, instead of letting a "
+                                              "headless one sign in.")
 @click.option("--out", "token_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the demo tokens. [default: a new temporary folder]")
 @click.option("--timeout", default=120.0, show_default=True,
@@ -268,12 +291,16 @@ def run() -> None:
     person would spend waiting for the prompt (benchmarks/RESULTS.md). Only here, never inside
     a command: ``CliRunner`` and other in-process callers go through ``main``.
     """
+    import os
+
     try:
         main(prog_name="lwa-loopback")
         code = 0
     except SystemExit as done:
         code = _status(done.code)
-    logging.shutdown()
+    logging = sys.modules.get("logging")  # flushed if a command used it; not imported for it
+    if logging is not None:
+        logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -284,3 +311,7 @@ def _status(code: object) -> int:
         return code or 0
     click.echo(str(code), err=True)  # what sys.exit("message") would print
     return 1
+
+
+# Registers refresh, token and show on `main`; last, because that module imports this one.
+from . import _cli_tokens  # noqa: E402, F401

@@ -24,7 +24,8 @@ async def run_demo(
     timeout: float = 120.0,
 ) -> tuple[Tokens, Path]:
     """Log in against a fresh ``FakeLWA``; ``announce`` shows (and may open) the consent URL,
-    then a headless browser follows it unless ``headless`` is false."""
+    then a headless browser follows it. Unless ``headless``: then the fake shows its consent
+    page, and the person chooses Allow (or Deny) in their own browser."""
     path = token_file or Path(tempfile.mkdtemp(prefix="lwa-loopback-demo-")) / "tokens.json"
     browser = HeadlessBrowser()
 
@@ -33,8 +34,11 @@ async def run_demo(
         if headless:
             log.info("A headless browser follows the address and signs in...")
             await browser(url)
+        else:
+            log.info("In the browser, choose Allow on the (fake) consent page, or Deny to see "
+                     "how a refusal ends.")
 
-    async with FakeLWA() as lwa:
+    async with FakeLWA(interactive=not headless) as lwa:
         tokens = await login(
             **lwa.login_options(), redirect_uri=DEMO_REDIRECT_URI, scope="profile",
             token_file=path, open_browser=opener, timeout=timeout,

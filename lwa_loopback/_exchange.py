@@ -7,14 +7,14 @@ import json
 import logging
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 
 from ._tokens import Tokens
-from .errors import ExchangeError
+from .errors import ExchangeError, shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -31,7 +31,7 @@ class Client:
 
     token_url: str
     client_id: str
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
     region: str = ""
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
@@ -64,12 +64,13 @@ async def refresh_tokens(client: Client, *, refresh_token: str, scope: str) -> T
 
 async def _request_tokens(client: Client, grant: dict[str, str], *, scope: str) -> Tokens:
     obtained_at = client.clock()
-    status, body = await _post(client, client._form(grant))
-    payload = _decode(status, body)
+    advice = _RETRY_ADVICE[grant["grant_type"]]
+    status, body = await _post(client, client._form(grant), advice)
+    payload = _decode(status, body, advice)
     return _tokens_from(payload, client, scope=scope, obtained_at=obtained_at)
 
 
-async def _post(client: Client, form: dict[str, str]) -> tuple[int, bytes]:
+async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[int, bytes]:
     timeout = aiohttp.ClientTimeout(total=client.request_timeout)
     headers = {"Accept": "application/json"}
     async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
@@ -78,34 +79,60 @@ async def _post(client: Client, form: dict[str, str]) -> tuple[int, bytes]:
                 async with session.post(client.token_url, data=form) as response:
                     return response.status, await response.read()
             except aiohttp.ClientConnectorCertificateError as exc:
-                raise _network_error(client, "its TLS certificate was refused", exc) from None
+                raise _network_error(
+                    client, "its TLS certificate was refused", exc, advice
+                ) from None
             except aiohttp.ClientSSLError as exc:
                 # Nothing was sent, but a handshake that failed fails the same way again.
-                raise _network_error(client, "the TLS handshake failed", exc) from None
+                raise _network_error(client, "the TLS handshake failed", exc, advice) from None
             except aiohttp.ClientConnectorError as exc:
                 if attempt == CONNECT_ATTEMPTS:
-                    raise _network_error(client, "could not connect", exc) from None
+                    raise _network_error(client, "could not connect", exc, advice) from None
                 log.debug("Could not connect to the token endpoint; trying again.")
                 await asyncio.sleep(_RETRY_DELAY * attempt)
             except asyncio.TimeoutError:
                 raise _network_error(
-                    client, f"no answer within {client.request_timeout:g} seconds", None
+                    client, f"no answer within {client.request_timeout:g} seconds", None, advice
                 ) from None
             except (aiohttp.ClientError, ssl.SSLError) as exc:
-                raise _network_error(client, "the connection failed", exc) from None
+                raise _network_error(client, "the connection failed", exc, advice) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _network_error(client: Client, what: str, exc: BaseException | None) -> ExchangeError:
+@dataclass(frozen=True)
+class _Advice:
+    """What to do after a failure that is not LWA's answer, per grant: a code works once, a
+    refresh token many times."""
+
+    network: str
+    server: str
+
+
+_RETRY_ADVICE = {
+    "authorization_code": _Advice(
+        network="Check the network and the --region or --token-url; if the code may have been "
+                "used, log in again.",
+        server="try again in a minute (a login needs a new code).",
+    ),
+    "refresh_token": _Advice(
+        network="Check the network and try again (the token file's token_url is where the "
+                "request went); the refresh token can be used again.",
+        server="try again in a minute.",
+    ),
+}
+
+
+def _network_error(
+    client: Client, what: str, exc: BaseException | None, advice: _Advice
+) -> ExchangeError:
     detail = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else ""
     return ExchangeError(
-        f"The token endpoint {client.token_url}: {what}{detail}. Check the network and the "
-        "--region or --token-url; if the code may have been used, log in again.",
+        f"The token endpoint {client.token_url}: {what}{detail}. {advice.network}",
         error="network_error",
     )
 
 
-def _decode(status: int, body: bytes) -> dict[str, Any]:
+def _decode(status: int, body: bytes, advice: _Advice) -> dict[str, Any]:
     """The JSON object of a token response, or the ``ExchangeError`` it stands for."""
     # Parsed by hand: LWA's documented header "application/json;charset UTF-8" is malformed,
     # and an error page may come back as HTML.
@@ -119,7 +146,7 @@ def _decode(status: int, body: bytes) -> dict[str, Any]:
         shown = "a body that is not JSON" if payload is None else "an unexpected body"
         raise ExchangeError(
             f"The token endpoint answered HTTP {status} with {shown}. LWA may be having trouble: "
-            "try again in a minute (a login needs a new code).",
+            f"{advice.server}",
             error="server_error" if status >= 500 else "invalid_response",
             status=status,
         )
@@ -131,9 +158,9 @@ def _lwa_error(status: int, payload: dict[str, Any]) -> ExchangeError:
     description = payload.get("error_description")
     description = None if description is None else str(description)
     advice = _ADVICE.get(error, "See the LWA console for the client's settings.")
-    said = f": {description}" if description else ""
+    said = f": {shown(description)}" if description else ""
     return ExchangeError(
-        f"LWA refused the token request with {error} (HTTP {status}){said}. {advice}",
+        f"LWA refused the token request with {shown(error)} (HTTP {status}){said}. {advice}",
         error=error,
         description=description,
         status=status,

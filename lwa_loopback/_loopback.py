@@ -21,12 +21,14 @@ _ADDRESSES = {
     "::1": ("::1",),
     "localhost": ("127.0.0.1", "::1"),
 }
-_BACKLOG = 128
+LOOPBACK_HOSTS = frozenset(_ADDRESSES)
+BACKLOG = 128
 
 
 @dataclass(frozen=True)
 class ReturnUrl:
-    """A parsed loopback return URL: the host and port to bind, the one path to answer."""
+    """A parsed loopback return URL: the host and port to bind, the one path to answer, and
+    whether it is served over TLS (https)."""
 
     uri: str  # exactly as given: LWA compares it with the registered one character by character
     url: URL
@@ -34,8 +36,13 @@ class ReturnUrl:
 
     @property
     def port(self) -> int:
-        port = self.url.explicit_port
-        return 80 if port is None else port
+        port = self.url.port  # yarl knows the scheme's default: 80, or 443 for https
+        assert port is not None  # http and https always have one
+        return port
+
+    @property
+    def tls(self) -> bool:
+        return self.url.scheme == "https"
 
     @property
     def path(self) -> str:
@@ -47,7 +54,7 @@ class ReturnUrl:
         host = self.url.host or ""
         shown = f"[{host}]" if ":" in host else host
         names = {f"{shown}:{self.port}"}
-        if self.port == 80:
+        if self.url.is_default_port():
             names.add(shown)
         return frozenset(names)
 
@@ -59,30 +66,40 @@ class ReturnUrl:
         return self.uri
 
 
-def parse_return_url(redirect_uri: str) -> ReturnUrl:
-    """Check that ``redirect_uri`` is ``http://`` on a loopback host; say why when it is not."""
+def check_redirect_uri(redirect_uri: str) -> URL:
+    """Check that ``redirect_uri`` is an absolute http:// or https:// URL LWA could redirect to."""
     try:
         url = URL(redirect_uri)
     except ValueError as exc:
         raise ConfigurationError(f"The redirect URI {redirect_uri!r} is not a URL: {exc}.") from exc
-    if url.scheme != "http" or not url.host:
+    if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
-            f"The redirect URI {redirect_uri!r} must start with http:// and name a loopback host, "
-            "for example http://127.0.0.1:8080/callback (registered in the LWA console as an "
-            "Allowed Return URL)."
-        )
-    host = url.host.lower()
-    if host not in _ADDRESSES:
-        raise ConfigurationError(
-            f"The redirect URI's host {url.host!r} is not loopback: lwa-loopback listens only on "
-            "127.0.0.1, [::1] or localhost, so that no other machine can reach the code. "
-            "Register a return URL such as http://127.0.0.1:8080/callback."
+            f"The redirect URI {redirect_uri!r} must start with http:// or https:// and name a "
+            "host, for example http://127.0.0.1:8080/callback (registered in the LWA console as "
+            "an Allowed Return URL)."
         )
     if url.fragment or url.user or url.password:
         raise ConfigurationError(
             f"The redirect URI {redirect_uri!r} must not hold a #fragment or user:password@."
         )
-    return ReturnUrl(redirect_uri, url, _ADDRESSES[host])
+    return url
+
+
+def is_loopback(url: URL) -> bool:
+    """Whether this machine can listen for ``url``: its host is a loopback name or literal."""
+    return (url.host or "").lower() in _ADDRESSES
+
+
+def parse_return_url(redirect_uri: str) -> ReturnUrl:
+    """Check that ``redirect_uri`` is http:// or https:// on a loopback host; say why if not."""
+    url = check_redirect_uri(redirect_uri)
+    if not is_loopback(url):
+        raise ConfigurationError(
+            f"The redirect URI's host {url.host!r} is not loopback: lwa-loopback listens only on "
+            "127.0.0.1, [::1] or localhost, so that no other machine can reach the code. "
+            "Register a return URL such as http://127.0.0.1:8080/callback, or use --paste."
+        )
+    return ReturnUrl(redirect_uri, url, _ADDRESSES[(url.host or "").lower()])
 
 
 def bind(return_url: ReturnUrl) -> list[socket.socket]:
@@ -121,7 +138,7 @@ def _bind_one(address: str, port: int, *, required: bool) -> socket.socket | Non
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((address, port))
-        sock.listen(_BACKLOG)
+        sock.listen(BACKLOG)
         sock.setblocking(False)
     except OSError as exc:
         sock.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 # No script, no outside resource, no referrer: the address bar still holds the (spent) code.
@@ -19,12 +20,24 @@ body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:c
 background:#f3f4f6;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827}
 main{background:#fff;max-width:34rem;margin:1.5rem;padding:2rem 2.25rem;border-radius:12px;
 box-shadow:0 1px 3px rgba(0,0,0,.08),0 8px 24px rgba(0,0,0,.06);border-top:6px solid var(--c)}
-h1{font-size:1.4rem;margin:0 0 .75rem}p{margin:.5rem 0}
-code{background:#f3f4f6;padding:.1rem .35rem;border-radius:4px;word-break:break-all}
-.next{color:#4b5563;margin-top:1.25rem}.brand{color:#9ca3af;font-size:.8rem;margin-top:1.5rem}
+h1{font-size:1.4rem;margin:0 0 .75rem;display:flex;align-items:center;gap:.6rem}
+.icon{flex:none;display:inline-flex;align-items:center;justify-content:center;width:1.75rem;
+height:1.75rem;border-radius:50%;background:var(--c);color:#fff;font-size:1rem}
+p{margin:.5rem 0}
+code{background:#f3f4f6;padding:.1rem .35rem;border-radius:4px;word-break:break-all;
+font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.next{margin-top:1.25rem;padding-top:1rem;border-top:1px solid #e5e7eb;font-weight:600}
+.brand{color:#9ca3af;font-size:.8rem;margin-top:1.5rem}
 """
 
 _COLOURS = {"ok": "#16a34a", "error": "#dc2626"}
+_ICONS = {"ok": "\u2713", "error": "!"}
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def _inline(text: str) -> str:
+    """Escaped text, with `backquoted` parts (commands, paths, error codes) set as code."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", html.escape(text))
 
 
 @dataclass(frozen=True)
@@ -36,27 +49,29 @@ class Page:
     kind: str = "error"
 
     def render(self) -> str:
-        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in self.lines)
+        paragraphs = "".join(f"<p>{_inline(line)}</p>" for line in self.lines)
         return (
             "<!doctype html><html lang=en><head><meta charset=utf-8>"
             '<meta name=viewport content="width=device-width,initial-scale=1">'
             f"<title>{html.escape(self.title)} · lwa-loopback</title>"
             f"<style>{_STYLE}</style></head>"
             f'<body><main style="--c:{_COLOURS[self.kind]}">'
-            f"<h1>{html.escape(self.title)}</h1>{paragraphs}"
-            f'<p class=next>{html.escape(self.next_step)}</p>'
+            f"<h1><span class=icon aria-hidden=true>{_ICONS[self.kind]}</span>"
+            f"{html.escape(self.title)}</h1>{paragraphs}"
+            f"<p class=next>{_inline(self.next_step)}</p>"
             "<p class=brand>lwa-loopback</p></main></body></html>"
         )
 
 
 def signed_in(token_file: str | None) -> Page:
-    where = f"The tokens were saved to {token_file}." if token_file else "The tokens were received."
+    where = (f"The tokens were saved to `{token_file}`." if token_file
+             else "The tokens were received.")
     return Page(200, "Signed in", (where,), "You can close this tab and go back to the terminal.",
                 "ok")
 
 
 def consent_refused(error: str, description: str | None) -> Page:
-    lines: tuple[str, ...] = (f"Login with Amazon answered: {error}.",)
+    lines: tuple[str, ...] = (f"Login with Amazon answered `{error}`.",)
     if description:
         lines += (description,)
     return Page(

@@ -3,23 +3,30 @@
 Only a GET on the exact path, with the right Host and exactly one matching ``state`` and either
 a ``code`` or an ``error``, ends the wait. Anything else (a favicon, a browser's pre-connect,
 a forged callback from another local process) gets its own answer and changes nothing.
+
+An https:// return URL is served over TLS. On a plain listener, a connection that opens with a
+TLS handshake (a browser that upgraded the address by itself) is closed and explained once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
-from dataclasses import dataclass, field
+import ssl
+from collections.abc import Callable
 
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
-from multidict import MultiMapping
 
 from . import _pages
-from ._consent import state_matches
-from ._loopback import ReturnUrl
+from ._loopback import BACKLOG, ReturnUrl
+from ._redirect import Outcome, read_redirect
+from ._tls import looks_like_tls, tls_on_plain_hint
+
+log = logging.getLogger("lwa_loopback")
 
 # A redirect is a short GET: refuse anything large before it is read (LWA's codes and states
 # are well under 1 KiB).
@@ -42,21 +49,6 @@ _server_log = logging.getLogger("lwa_loopback.server")
 _server_log.addFilter(_DropMalformed())
 
 
-@dataclass(frozen=True)
-class Authorized:
-    code: str = field(repr=False)
-    scope: str | None
-
-
-@dataclass(frozen=True)
-class Refused:
-    error: str
-    description: str | None
-
-
-Outcome = Authorized | Refused
-
-
 class Receiver:
     """Serve ``return_url`` on the already-bound ``sockets`` until one valid redirect arrives.
 
@@ -64,10 +56,19 @@ class Receiver:
     ``close()`` shuts everything down, freeing the port before it returns.
     """
 
-    def __init__(self, return_url: ReturnUrl, state: str, sockets: list[socket.socket]):
+    def __init__(
+        self,
+        return_url: ReturnUrl,
+        state: str,
+        sockets: list[socket.socket],
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self._return_url = return_url
         self._state = state
         self._sockets = sockets
+        self._ssl_context = ssl_context
+        self._servers: list[asyncio.Server] = []
+        self._told_about_tls = False
         self._outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._answer: asyncio.Future[_pages.Page] = asyncio.get_running_loop().create_future()
         self._delivered = asyncio.Event()
@@ -75,7 +76,11 @@ class Receiver:
 
     async def start(self) -> None:
         app = web.Application(client_max_size=_MAX_BODY)
-        app.router.add_get(self._return_url.path, self._callback, allow_head=False)
+        # A plain resource: a return path such as "/cb{x}" is matched as written, never read as
+        # one of aiohttp's route patterns.
+        callback = web.PlainResource(self._return_url.path)
+        app.router.register_resource(callback)
+        callback.add_route("GET", self._callback)
         self._runner = web.AppRunner(
             app,
             handle_signals=False,
@@ -87,8 +92,17 @@ class Receiver:
             max_field_size=_MAX_LINE,
         )
         await self._runner.setup()
+        # Served through asyncio rather than web.SockSite so that a plain listener can look at
+        # each connection's first bytes; aiohttp's web.Server is the documented protocol factory.
+        handler = self._runner.server
+        assert handler is not None
+        factory: Callable[[], asyncio.Protocol] = handler
+        if self._ssl_context is None:
+            factory = functools.partial(_TlsSniffer, handler, self._tls_on_plain)
+        loop = asyncio.get_running_loop()
         for sock in self._sockets:
-            await web.SockSite(self._runner, sock).start()
+            self._servers.append(await loop.create_server(
+                factory, sock=sock, ssl=self._ssl_context, backlog=BACKLOG))
 
     async def outcome(self) -> Outcome:
         return await asyncio.shield(self._outcome)
@@ -103,11 +117,19 @@ class Receiver:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._delivered.wait(), _SHUTDOWN_GRACE)
         try:
+            for server in self._servers:
+                server.close()  # stops accepting at once; the runner ends open connections
             if self._runner is not None:
                 await self._runner.cleanup()
         finally:
             for sock in self._sockets:
                 sock.close()
+
+    def _tls_on_plain(self) -> None:
+        # Said once: a browser retrying the https address must not flood the terminal.
+        if not self._told_about_tls:
+            self._told_about_tls = True
+            log.warning(tls_on_plain_hint(str(self._return_url)))
 
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         # DNS rebinding: a page on another name must not be able to drive the callback. The
@@ -116,7 +138,7 @@ class Receiver:
             return _respond(_pages.bad_callback("The request was not addressed to this address."))
         if self._outcome.done():
             return _respond(_pages.already_done())
-        outcome = _read_redirect(request.query, self._state)
+        outcome = read_redirect(request.query, self._state)
         if isinstance(outcome, str):
             return _respond(_pages.bad_callback(outcome))
         self._outcome.set_result(outcome)
@@ -127,17 +149,43 @@ class Receiver:
         return response
 
 
-def _read_redirect(query: MultiMapping[str], expected_state: str) -> Outcome | str:
-    """The redirect's outcome, or why the request is not a valid redirect for this login."""
-    values = {name: query.getall(name, []) for name in ("state", "code", "error")}
-    states = values["state"]
-    if len(states) != 1 or not state_matches(states[0], expected_state):
-        return "Its state does not match the sign-in this program started."
-    if len(values["error"]) == 1:
-        return Refused(values["error"][0], query.get("error_description"))
-    if len(values["code"]) == 1 and values["code"][0] and not values["error"]:
-        return Authorized(values["code"][0], query.get("scope"))
-    return "It carries neither one authorization code nor one error."
+class _TlsSniffer(asyncio.Protocol):
+    """aiohttp's protocol for one connection, behind a look at its first bytes.
+
+    A browser that upgraded the http:// return URL (HSTS, a proxy) sends a TLS handshake here;
+    that connection is closed at once and reported, instead of failing in silence.
+    """
+
+    def __init__(self, factory: Callable[[], asyncio.Protocol], on_tls: Callable[[], None]):
+        self._inner = factory()
+        self._on_tls = on_tls
+        self._first = True
+        self._transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+        self._inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self._first:
+            self._first = False
+            if looks_like_tls(data) and self._transport is not None:
+                self._on_tls()
+                self._transport.close()
+                return
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
 
 
 def _respond(page: _pages.Page) -> web.Response:

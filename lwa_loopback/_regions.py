@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -13,7 +15,7 @@ class Endpoints:
 
 # Amazon's Login with Amazon documentation: an authorization code is valid on every LWA host,
 # but the token endpoint should match the region the client's users sign in to.
-REGIONS: dict[str, Endpoints] = {
+REGIONS: Mapping[str, Endpoints] = MappingProxyType({
     "na": Endpoints("https://www.amazon.com/ap/oa", "https://api.amazon.com/auth/o2/token"),
     "eu": Endpoints(
         "https://eu.account.amazon.com/ap/oa", "https://api.amazon.co.uk/auth/o2/token"
@@ -21,6 +23,6 @@ REGIONS: dict[str, Endpoints] = {
     "fe": Endpoints(
         "https://apac.account.amazon.com/ap/oa", "https://api.amazon.co.jp/auth/o2/token"
     ),
-}
+})
 
 DEFAULT_REGION = "na"

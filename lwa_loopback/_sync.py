@@ -8,11 +8,35 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import functools
+import signal
 import threading
-from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+_CLEAN_UP_GRACE = 10.0  # seconds a cancelled flow may take to close its sockets
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Let Ctrl+C raise KeyboardInterrupt while this thread blocks.
+
+    Inside ``asyncio.run`` the SIGINT handler only cancels the main task, which cannot notice
+    while it is blocked in a plain wait: the wait would sit out the whole login timeout.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class LoopThread:
@@ -45,10 +69,11 @@ class LoopThread:
 
         future = self.submit(guarded())
         try:
-            return future.result()
+            with _interruptible():
+                return future.result()
         except KeyboardInterrupt:
             future.cancel()
-            done.wait()
+            done.wait(_CLEAN_UP_GRACE)
             raise
 
     def _serve(self) -> None:
@@ -69,3 +94,35 @@ def run_sync(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(main())
     with LoopThread() as worker:
         return worker.run(main())
+
+
+def synced(main: Callable[P, Coroutine[Any, Any, T]], doc: str) -> Callable[P, T]:
+    """The blocking twin of coroutine function ``main``, with the same (typed) parameters."""
+
+    @functools.wraps(main)
+    def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+        return run_sync(lambda: main(*args, **kwargs))
+
+    blocking.__doc__ = doc
+    blocking.__name__ = blocking.__qualname__ = f"{main.__name__}_sync"
+    return blocking
+
+
+async def detached(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call(*args)`` on a daemon thread that nothing ever joins.
+
+    For launching a browser: ``webbrowser.open`` may block until a console browser quits or a
+    launcher script returns, and the default executor would keep the process (or
+    ``asyncio.run``'s shutdown) waiting for it long after the login is done.
+    """
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def work() -> None:
+        try:
+            future.set_result(call(*args, **kwargs))
+        except BaseException as exc:  # handed to the awaiting task, not lost in the thread
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="lwa-loopback-browser", daemon=True).start()
+    # wrap_future reports back through call_soon_threadsafe, and not at all to a closed loop.
+    return await asyncio.wrap_future(future)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -118,6 +118,8 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     A reader sees the old file or the new one, never half of either: the JSON goes to a
     temporary file in the same folder, is flushed to disk, then renamed over the old one.
     """
+    import tempfile  # here, not above: `lwa-loopback token` only reads, and it starts fast
+
     target = Path(path).expanduser()
     target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
     # mkstemp creates the file 0600 from the start, so no other user can open it in between.
@@ -135,6 +137,22 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
         raise
     _fsync_folder(target.parent)
     return target
+
+
+def check_writable(path: Path) -> None:
+    """Raise the ``OSError`` that writing a token file at ``path`` would meet, if any.
+
+    Makes the folder (0700) as ``write_token_file`` would, and creates and removes a temporary
+    file in it: the same steps, so the same failures, without touching an existing file.
+    """
+    import tempfile
+
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+    path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(temp_name)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -157,8 +175,13 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
             f"No token file at {target}. Run `lwa-loopback login ...` first "
             "(or pass --file with the path login wrote)."
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TokenFileUnusable(f"Cannot read the token file {target}: {exc}.") from None
+    except OSError as exc:
+        raise TokenFileUnusable(
+            f"Cannot read the token file {target}: {exc.strerror or exc}. Check that it is a file "
+            "you may read, or run `lwa-loopback login ...` to write a new one."
+        ) from None
+    except UnicodeDecodeError:
+        text = ""  # not UTF-8, so not JSON: reported as corrupt just below
     try:
         return Tokens.from_json(json.loads(text))
     except ValueError as exc:

@@ -2,6 +2,7 @@
 
     LoginError
      ├── ConfigurationError (ValueError)    the options cannot work; nothing was sent
+     │    └── PasteError                    paste-back mode: nothing usable was pasted
      ├── ListenError (OSError)              the return URL's port cannot be listened on
      ├── ConsentError                       LWA redirected back with ``error=...``
      ├── LoginTimeout (TimeoutError)        no redirect arrived in time
@@ -28,9 +29,21 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "PasteError",
     "TokenFileError",
     "TokenFileUnusable",
 ]
+
+
+_MAX_SHOWN = 300  # characters of network text quoted in a message
+
+
+def shown(text: str) -> str:
+    """Text that came from the network (LWA's error description, a redirect's query), made
+    safe to print: control characters, which could drive the terminal, become "?" and a very
+    long value is cut."""
+    cleaned = "".join(c if c.isprintable() else "?" for c in text)
+    return cleaned if len(cleaned) <= _MAX_SHOWN else cleaned[:_MAX_SHOWN] + "..."
 
 
 class LoginError(Exception):
@@ -39,6 +52,11 @@ class LoginError(Exception):
 
 class ConfigurationError(LoginError, ValueError):
     """The options given cannot work (a redirect URI that is not loopback, an unknown region)."""
+
+
+class PasteError(ConfigurationError):
+    """Paste-back mode got nothing usable: an empty line, the end of input, or text that is
+    neither the address the browser ended on nor a code. No code was exchanged."""
 
 
 class ListenError(LoginError, OSError):

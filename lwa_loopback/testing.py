@@ -13,6 +13,10 @@ The fake speaks the protocol in LWA.md: it checks client id, return URL, scope a
 single-use codes that live five minutes, sends no refresh token when no client secret came,
 and answers with LWA's exact (malformed) content type. Its failures are switches
 (``consent_error``, ``token_failure``), and it records every request in ``requests``.
+
+By default the consent page redirects back at once, as if the person chose Allow. With
+``FakeLWA(interactive=True)`` it shows a page with Allow and Deny buttons instead (for a person,
+or a real browser driven by a test); the buttons post the request back to the same path.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from . import _fake_consent_page
 from ._sync import LoopThread
 
 __all__ = [
@@ -98,6 +103,7 @@ class FakeLWA:
         code_lifetime: float = 300.0,
         expires_in: int = 3600,
         clock: Callable[[], float] = time.monotonic,
+        interactive: bool = False,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -106,6 +112,9 @@ class FakeLWA:
         self.code_lifetime = code_lifetime
         self.expires_in = expires_in
         self.clock = clock
+        #: Show a consent page with Allow / Deny buttons (for a person or a real browser)
+        #: instead of redirecting back at once (for headless tests).
+        self.interactive = interactive
         #: Set to an LWA error code (``"access_denied"``) to redirect back with it.
         self.consent_error: str | None = None
         #: The scopes the "customer" grants; None grants all that were asked for.
@@ -114,6 +123,8 @@ class FakeLWA:
         self.slow_seconds = 60.0
         #: Send ``expires_in`` as the string "3600", as one of LWA's examples does.
         self.expires_in_as_string = False
+        #: Send the refresh token back on a refresh grant; False sends an access token only.
+        self.refresh_returns_refresh_token = True
         self.requests: list[SeenRequest] = []
         self._grants: dict[str, _Grant] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token -> client id
@@ -156,6 +167,7 @@ class FakeLWA:
     async def start(self) -> FakeLWA:
         app = web.Application()
         app.router.add_get(AUTHORIZE_PATH, self._consent)
+        app.router.add_post(AUTHORIZE_PATH, self._decision)
         app.router.add_post(TOKEN_PATH, self._token)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
                                      shutdown_timeout=0.5)
@@ -201,19 +213,44 @@ class FakeLWA:
     async def _consent(self, request: web.Request) -> web.StreamResponse:
         query = dict(request.query)
         self.requests.append(SeenRequest(request.method, request.path, query))
+        return self._consent_answer(query, decision=None if self.interactive else "allow")
+
+    async def _decision(self, request: web.Request) -> web.StreamResponse:
+        """The interactive page's form: the consent parameters again, plus the decision."""
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        self.requests.append(SeenRequest(request.method, request.path, form))
+        query = {k: v for k, v in form.items() if k != "decision"}
+        return self._consent_answer(query, decision=form.get("decision", ""))
+
+    def _consent_answer(self, query: dict[str, str], decision: str | None) -> web.Response:
+        """Check the request as LWA does; then show the page (no decision yet) or redirect."""
+        turned_away = self._turned_away(query, refused=decision not in (None, "allow"))
+        if turned_away is not None:
+            return turned_away
+        if decision is None:
+            return web.Response(text=_fake_consent_page.render(query, action=AUTHORIZE_PATH),
+                                content_type="text/html", headers=_fake_consent_page.HEADERS)
+        return self._grant_code(query)
+
+    def _turned_away(self, query: Mapping[str, str], *, refused: bool) -> web.Response | None:
+        """LWA's answer when this request gets no code: an error page or an error redirect."""
         redirect_uri = query.get("redirect_uri", "")
         if query.get("client_id") != self.client_id:
             return _error_page("Unknown client_id: check the client id you passed.")
         if not self._redirect_allowed(redirect_uri):
             return _error_page("The redirect URI you provided has not been whitelisted.")
         state = query.get("state")
-        if self.consent_error is not None:
-            return _redirect(redirect_uri, error=self.consent_error, state=state,
-                             error_description="The user denied the request.")
+        if self.consent_error is not None or refused:
+            return _redirect(redirect_uri, error=self.consent_error or "access_denied",
+                             state=state, error_description="The user denied the request.")
         problem = _consent_problem(query)
-        if problem is not None:
-            return _redirect(redirect_uri, error="invalid_request", state=state,
-                             error_description=problem)
+        if problem is None:
+            return None
+        return _redirect(redirect_uri, error="invalid_request", state=state,
+                         error_description=problem)
+
+    def _grant_code(self, query: Mapping[str, str]) -> web.Response:
+        redirect_uri = query["redirect_uri"]
         scope = self._granted(query["scope"])
         code = "ANfake" + secrets.token_urlsafe(18)
         self._grants[code] = _Grant(
@@ -222,7 +259,7 @@ class FakeLWA:
             code_challenge_method=query.get("code_challenge_method", "plain"),
             issued_at=self.clock(),
         )
-        return _redirect(redirect_uri, code=code, scope=scope, state=state)
+        return _redirect(redirect_uri, code=code, scope=scope, state=query.get("state"))
 
     def _redirect_allowed(self, redirect_uri: str) -> bool:
         if self.redirect_uris is not None:
@@ -290,7 +327,7 @@ class FakeLWA:
         if self._refresh_tokens.get(token) != form.get("client_id"):
             return _token_error(400, "invalid_grant",
                                 "The request has an invalid grant parameter : refresh_token")
-        return self._tokens(token)
+        return self._tokens(token if self.refresh_returns_refresh_token else None)
 
     def _tokens(self, refresh_token: str | None) -> web.Response:
         payload: dict[str, Any] = {

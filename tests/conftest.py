@@ -10,9 +10,7 @@ import pytest
 
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
-# Port 0: each flow binds a free port of its own, so tests never clash (the fake accepts any
-# http loopback return URL unless told otherwise).
-ANY_PORT_REDIRECT = "http://127.0.0.1:0/callback"
+from ._sockets import ANY_PORT_REDIRECT
 
 
 @pytest.fixture

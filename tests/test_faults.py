@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 
 from lwa_loopback import ExchangeError, login
 from lwa_loopback._exchange import Client, refresh_tokens
@@ -35,12 +34,14 @@ from ._fault_helpers import (
     tls_only,
 )
 from ._hostile_helpers import CliLogin, raw_request, redirect_port, status_of
+from ._paste_https_helpers import make_certificate
 
 
-def untrusted_tls() -> ssl.SSLContext:
-    """A server context whose certificate no client trusts (a CA made up for this test)."""
+def untrusted_tls(folder: Path) -> ssl.SSLContext:
+    """A server context with a self-signed certificate, which no client trusts."""
+    certificate = make_certificate(folder)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    context.load_cert_chain(certificate.certfile, certificate.keyfile)
     return context
 
 
@@ -96,9 +97,9 @@ async def test_an_endpoint_error_is_reported_and_not_retried(
 
 
 async def test_an_untrusted_certificate_is_refused_before_anything_is_sent(
-    options: dict[str, Any], browser: HeadlessBrowser, token_file: Path
+    options: dict[str, Any], browser: HeadlessBrowser, token_file: Path, tmp_path: Path
 ) -> None:
-    endpoint = await FaultyEndpoint(tls_only, tls=untrusted_tls()).start()
+    endpoint = await FaultyEndpoint(tls_only, tls=untrusted_tls(tmp_path / "tls")).start()
     try:
         with pytest.raises(ExchangeError, match="TLS certificate was refused") as caught:
             await login(**{**options, "token_url": endpoint.token_url})
@@ -150,8 +151,8 @@ def test_the_command_exits_5_naming_the_cause(
 ) -> None:
     token_file = tmp_path / "tokens.json"
     fake.token_failure = TokenFailure.SERVER_ERROR
-    endpoint = background.run(FaultyEndpoint(behaviour or tls_only,
-                                             tls=untrusted_tls() if tls else None).start())
+    tls_context = untrusted_tls(tmp_path / "tls") if tls else None
+    endpoint = background.run(FaultyEndpoint(behaviour or tls_only, tls=tls_context).start())
     try:
         token_url = fake.token_url if behaviour is None else endpoint.token_url
         code, out, err = sign_in(CliLogin(fake, token_file, token_url=token_url), fake)
@@ -163,7 +164,8 @@ def test_the_command_exits_5_naming_the_cause(
 
 
 # -- the token file cannot be written: exit 7, the tokens on stdout ------------------------------
-def assert_tokens_kept(code: int, out: str, err: str, lwa: FakeLWA, folder: Path) -> None:
+def assert_tokens_kept(code: int, out: str, err: str, lwa: FakeLWA, folder: Path,
+                       *placed: Path) -> None:
     assert code == 7, err
     assert "Traceback" not in err and "save them now" in err
     printed = json.loads(out)
@@ -173,13 +175,29 @@ def assert_tokens_kept(code: int, out: str, err: str, lwa: FakeLWA, folder: Path
     renewed = asyncio.run(refresh_tokens(client, refresh_token=printed["refresh_token"],
                                          scope="profile"))
     assert renewed.access_token.startswith("Atza|fake.")
-    assert not [p for p in folder.rglob("*") if p.is_file() and p.name != "in-the-way"]
+    # No partial token file, no temporary file left: only what the test itself put there.
+    assert {p for p in folder.rglob("*") if p.is_file()} == set(placed)
 
 
-def test_a_file_where_the_folder_should_be(tmp_path: Path, fake: FakeLWA) -> None:
+def test_a_file_where_the_folder_should_be_is_refused_before_anything_is_spent(
+    tmp_path: Path, fake: FakeLWA
+) -> None:
     (tmp_path / "in-the-way").write_text("")
-    cli = CliLogin(fake, tmp_path / "in-the-way" / "tokens.json")
-    assert_tokens_kept(*sign_in(cli, fake), fake, tmp_path)
+    code, _, err = CliLogin(fake, tmp_path / "in-the-way" / "tokens.json").wait()
+    assert code == 2 and "Cannot write the token file" in err
+    assert fake.requests == []
+
+
+def test_the_folder_cannot_be_created_after_the_login_started(
+    tmp_path: Path, fake: FakeLWA
+) -> None:
+    folder = tmp_path / "config" / "lwa-loopback"
+    cli = CliLogin(fake, folder / "tokens.json")
+    url = cli.consent_url(fake.authorize_url)
+    folder.rmdir()  # checked and made at the start; replaced by a file meanwhile
+    folder.write_text("")
+    HeadlessBrowser().open(url)
+    assert_tokens_kept(*cli.wait(), fake, tmp_path, folder)
 
 
 def test_the_path_turns_into_a_folder_during_the_login(tmp_path: Path, fake: FakeLWA) -> None:
@@ -233,5 +251,5 @@ def test_a_signal_while_waiting_frees_the_port_at_once(
     assert said in err and "Traceback" not in err and "Error handling" not in err
     for sock in bind(parse_return_url(f"http://127.0.0.1:{port}/callback")):
         sock.close()
-    assert list(tmp_path.rglob("*")) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert fake.token_requests == []

@@ -1,0 +1,89 @@
+"""``lwa-loopback refresh``, ``token`` and ``show``: the token file, after the first login.
+
+``token`` runs in shell loops: while the access token is valid it reads one file and prints,
+and neither asyncio nor aiohttp is imported (``_refresh`` is loaded only when a refresh is due).
+Errors go through ``_cli.handles_errors``, the one place that picks exit codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._cli import _SETTINGS, _default_token_file, _run_async, _say, _show_logs, handles_errors, main
+from ._tokens import read_token_file
+
+_file_option = click.option(
+    "--file", "token_file", envvar="LWA_TOKEN_FILE", show_envvar=True,
+    type=click.Path(path_type=Path),
+    help="The token file `login` wrote. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json]",
+)
+_secret_option = click.option(
+    "--client-secret", envvar="LWA_CLIENT_SECRET", show_envvar=True,
+    help="The client secret, sent with the refresh token. Prefer the environment variable to "
+         "the command line.",
+)
+
+
+@main.command(context_settings=_SETTINGS)
+@_file_option
+@_secret_option
+@handles_errors
+def refresh(token_file: Path | None, client_secret: str | None) -> None:
+    """Get a new access token with the file's refresh token, and rewrite the file (0600).
+
+    Processes refreshing the same file at once make one request between them.
+    """
+    from ._refresh import refresh as run_refresh
+
+    path = token_file or _default_token_file()
+    _show_logs()
+    tokens = _run_async(lambda: run_refresh(path, client_secret=client_secret))
+    _say(f"Refreshed. {path} holds an access token valid for {tokens.expires_in // 60} minutes.")
+
+
+@main.command(context_settings=_SETTINGS)
+@_file_option
+@click.option("--min-valid", default=60, show_default=True, metavar="SECONDS",
+              type=click.IntRange(min=0),
+              help="Refresh first when the access token expires within this many seconds.")
+@_secret_option
+@handles_errors
+def token(token_file: Path | None, min_valid: int, client_secret: str | None) -> None:
+    """Print a valid access token, alone, on stdout; refresh it first when it is about to expire.
+
+    \b
+      curl -H "Authorization: Bearer $(lwa-loopback token)" https://api.amazon.com/user/profile
+    """
+    path = token_file or _default_token_file()
+    tokens = read_token_file(path)
+    access_token = tokens.access_token
+    if tokens.expires_within(min_valid):
+        from ._refresh import valid_access_token
+
+        _show_logs()
+        access_token = _run_async(lambda: valid_access_token(
+            path, min_valid=min_valid, client_secret=client_secret))
+    click.echo(access_token)
+
+
+@main.command(context_settings=_SETTINGS)
+@_file_option
+@click.option("--json", "as_json", is_flag=True,
+              help="The same as JSON, for scripts (tokens masked there too).")
+@handles_errors
+def show(token_file: Path | None, as_json: bool) -> None:
+    """What the token file holds: client, region, scopes, expiry. Tokens are masked."""
+    import json
+    from datetime import datetime, timezone
+
+    from ._describe import describe, render
+
+    path = token_file or _default_token_file()
+    tokens = read_token_file(path)
+    now = datetime.now(timezone.utc)
+    if as_json:
+        click.echo(json.dumps(describe(tokens, path, now), indent=2))
+    else:
+        click.echo(render(tokens, path, now))

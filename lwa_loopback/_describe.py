@@ -1,0 +1,74 @@
+"""What a token file holds, for a person or a script: tokens masked, expiry relative to now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ._tokens import Tokens
+
+_SHOWN = 8  # "Atza|IwE...": enough to tell two tokens apart, far too little to use one
+_ELLIPSIS = "..."
+# (unit, its length in seconds, the amount below which it is the unit used)
+_UNITS = (("second", 1, 90), ("minute", 60, 90 * 60), ("hour", 3600, 48 * 3600))
+
+
+def mask(token: str) -> str:
+    """A few leading characters and an ellipsis; a short token shows a third of itself at most."""
+    return token[: min(_SHOWN, len(token) // 3)] + _ELLIPSIS
+
+
+def relative(seconds_left: float) -> str:
+    """``in 42 minutes`` or ``expired 3 hours ago``."""
+    amount = _amount(abs(seconds_left))
+    return f"in {amount}" if seconds_left > 0 else f"expired {amount} ago"
+
+
+def _amount(seconds: float) -> str:
+    unit, size = "day", 86400
+    for name, length, limit in _UNITS:
+        if seconds < limit:
+            unit, size = name, length
+            break
+    count = round(seconds / size)
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def describe(tokens: Tokens, token_file: Path, now: datetime) -> dict[str, Any]:
+    """The token file's fields with both tokens masked, plus where the access token stands."""
+    seconds_left = int((tokens.expires_at - now).total_seconds())
+    return {
+        "token_file": str(token_file),
+        **tokens.to_json(),
+        "access_token": mask(tokens.access_token),
+        "refresh_token": None if tokens.refresh_token is None else mask(tokens.refresh_token),
+        "has_refresh_token": tokens.refresh_token is not None,
+        "seconds_left": seconds_left,
+        "expired": seconds_left <= 0,
+    }
+
+
+def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
+    """The same as ``describe()``, as lines for a person."""
+    seen = describe(tokens, token_file, now)
+    expires_at = seen["expires_at"].replace("T", " ").replace("Z", " UTC")
+    refresh = (f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
+               if tokens.refresh_token is not None
+               else "none: log in again with a client secret to get one")
+    rows = [
+        ("Token file", seen["token_file"]),
+        ("Client id", tokens.client_id),
+        ("Region", tokens.region or "(not recorded)"),
+        ("Scopes", tokens.scope or "(none recorded)"),
+        ("Access token", f"{seen['access_token']} ({tokens.token_type}), "
+                         f"{_expiry(seen['seconds_left'])} ({expires_at})"),
+        ("Refresh token", refresh),
+        ("Token endpoint", tokens.token_url),
+    ]
+    return "\n".join(f"{label + ':':<16}{value}" for label, value in rows)
+
+
+def _expiry(seconds_left: int) -> str:
+    said = relative(seconds_left)
+    return said if seconds_left <= 0 else f"expires {said}"

@@ -1,0 +1,147 @@
+"""Paste-back mode: the person brings the address the browser ended on; no server listens.
+
+For return URLs this machine cannot listen on (a remote host, a shell without a browser, an
+https://example.com return URL): the browser ends on the return URL, with the code in its
+address, and the person pastes that address back. It is judged by the same rules as a redirect
+that reaches the callback server (``_redirect``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from yarl import URL
+
+from ._redirect import Authorized, Outcome, has_state, read_outcome
+from .errors import ConsentError, LoginTimeout, PasteError
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # yarl's own dependency: the type only
+
+log = logging.getLogger("lwa_loopback")
+
+#: Returns what the person pasted (one line); "" or EOFError means nothing was.
+Reader = Callable[[], str]
+
+# LWA's codes are URL-safe characters (ANxxxx...); a short word ("y", "done") is not one.
+_BARE_CODE = re.compile(r"[A-Za-z0-9._~-]{8,}")
+_MAX_LINE = 64 * 1024
+_PROMPT = (
+    "After you sign in, the browser goes to {redirect_uri}?code=... (that page may fail to "
+    "load: that is fine).\nCopy the whole address from the browser's address bar, paste it "
+    "here and press Enter:\n"
+)
+
+
+def stdin_reader(redirect_uri: str) -> Reader:
+    """Ask on stderr (as getpass does: stdout may be a pipe) and read one line from stdin."""
+
+    def read() -> str:
+        sys.stderr.write(_PROMPT.format(redirect_uri=redirect_uri))
+        sys.stderr.flush()
+        return sys.stdin.readline(_MAX_LINE)
+
+    return read
+
+
+async def wait_for_paste(reader: Reader, timeout: float) -> str:
+    try:
+        return await asyncio.wait_for(read_in_background(reader), timeout)
+    except asyncio.TimeoutError:
+        raise LoginTimeout(
+            f"Nothing was pasted within {timeout:g} seconds. Run the command again and paste "
+            "the address sooner (or raise --timeout): the code in it lives only 5 minutes."
+        ) from None
+
+
+def read_in_background(reader: Reader) -> asyncio.Future[str]:
+    """Run ``reader`` on a daemon thread; its answer arrives in the returned future.
+
+    Not the loop's executor: a read from a terminal cannot be cancelled, and asyncio.run joins
+    the executor's threads at exit, so Ctrl+C or a timeout would hang until Enter.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(text: str, error: Exception | None) -> None:
+        if future.done():  # timed out or cancelled meanwhile
+            return
+        if error is None:
+            future.set_result(text)
+        else:
+            future.set_exception(error)
+
+    def work() -> None:
+        text, error = "", None
+        try:
+            text = reader()
+        except EOFError:
+            pass
+        except Exception as exc:  # handed to the flow, which raises it
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, text, error)
+
+    threading.Thread(target=work, name="lwa-loopback-paste", daemon=True).start()
+    return future
+
+
+def parse_pasted(text: str, expected_state: str) -> Outcome:
+    """The code or LWA's error in what was pasted, after the same state check as a redirect."""
+    text = text.strip()
+    if not text:
+        raise PasteError(
+            "Nothing was pasted (an empty line, or standard input ended). Run the command again "
+            "in a terminal, sign in, and paste the whole address the browser ended on."
+        )
+    if _BARE_CODE.fullmatch(text):
+        log.warning(
+            "warning: that is a bare code, so it cannot be checked against this sign-in's state "
+            "(the defence against a code from someone else's link). Using it; next time paste "
+            "the whole address."
+        )
+        return Authorized(text, None)
+    query = _query(text)
+    if not any(name in query for name in ("code", "error", "state")):
+        raise PasteError(
+            "What was pasted holds no code=, error= or state=: copy the whole address from the "
+            "browser's address bar after signing in, including everything after the ?, and run "
+            "the command again."
+        )
+    return _checked(query, expected_state)
+
+
+def _query(text: str) -> MultiMapping[str]:
+    """The pasted address, or just its query (``?code=...&state=...``), as a URL."""
+    try:
+        return URL(text if "://" in text else "?" + text.lstrip("?")).query
+    except ValueError:  # yarl's message may quote the text, and with it a code
+        raise PasteError(
+            "What was pasted is not an address: copy the whole address from the browser's "
+            "address bar and run the command again."
+        ) from None
+
+
+def _checked(query: MultiMapping[str], expected_state: str) -> Outcome:
+    if not has_state(query, expected_state):
+        raise ConsentError(
+            "The pasted address's state does not match the sign-in this command started: it "
+            "belongs to another sign-in (an older run, or a link someone else made), so its code "
+            "was not used. Run the command again and paste the address the browser ends on "
+            "after following the link printed then."
+        )
+    outcome = read_outcome(query)
+    if outcome is None:
+        raise PasteError(
+            "The pasted address carries neither one code nor one error: it is not where the "
+            "browser ends after signing in (the consent page's own address, perhaps). Run the "
+            "command again, sign in, and paste the address the browser ends on."
+        )
+    return outcome

@@ -1,0 +1,79 @@
+"""What a redirect back to the return URL says: a code, or LWA's error, for this login's state.
+
+Shared by the callback server (the browser brings the query) and paste-back mode (the person
+brings the whole address), so both judge a redirect by the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ._consent import state_matches
+from .errors import ConsentError, shown
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # aiohttp's and yarl's own dependency: the type only
+
+
+@dataclass(frozen=True)
+class Authorized:
+    code: str = field(repr=False)
+    scope: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: str
+    description: str | None
+
+
+Outcome = Authorized | Refused
+
+STATE_MISMATCH = "Its state does not match the sign-in this program started."
+NO_OUTCOME = "It carries neither one authorization code nor one error."
+
+
+def has_state(query: MultiMapping[str], expected_state: str) -> bool:
+    """Exactly one ``state``, equal to ours (the CSRF check)."""
+    states = query.getall("state", [])
+    return len(states) == 1 and state_matches(states[0], expected_state)
+
+
+def read_outcome(query: MultiMapping[str]) -> Outcome | None:
+    """The code or the error the query carries; None when it carries neither, or is ambiguous."""
+    errors, codes = query.getall("error", []), query.getall("code", [])
+    if len(errors) == 1:
+        return Refused(errors[0], query.get("error_description"))
+    if len(codes) == 1 and codes[0] and not errors:
+        return Authorized(codes[0], query.get("scope"))
+    return None
+
+
+def read_redirect(query: MultiMapping[str], expected_state: str) -> Outcome | str:
+    """The redirect's outcome, or why the request is not a valid redirect for this login."""
+    if not has_state(query, expected_state):
+        return STATE_MISMATCH
+    outcome = read_outcome(query)
+    return NO_OUTCOME if outcome is None else outcome
+
+
+def refused_error(outcome: Refused) -> ConsentError:
+    """LWA's ``error=`` as the exception the person reads, with what to do about it."""
+    said = f": {shown(outcome.description)}" if outcome.description else ""
+    return ConsentError(
+        f"Login with Amazon did not grant access ({shown(outcome.error)}{said}). "
+        + _CONSENT_ADVICE.get(outcome.error, "Check the client's settings in the LWA console."),
+        error=outcome.error,
+        description=outcome.description,
+    )
+
+
+_CONSENT_ADVICE = {
+    "access_denied": "The sign-in was cancelled or refused: run the command again, choose Allow.",
+    "invalid_scope": "A scope is unknown or not enabled for this client: check --scope.",
+    "unauthorized_client": "This client may not ask for a code: check it in the LWA console.",
+    "invalid_request": "Check --client-id and --redirect-uri against the LWA console.",
+    "server_error": "LWA had an internal error: try again in a minute.",
+    "temporarily_unavailable": "LWA is busy: try again in a minute.",
+}

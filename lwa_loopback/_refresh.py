@@ -1,0 +1,156 @@
+"""Keep a token file useful: refresh its access token, or hand out one that is still valid.
+
+Every rewrite happens under the token file's lock (``_lock.py``), and the file is read again
+once the lock is held: processes that ask at the same time make one refresh request between
+them, and the others use what it wrote. A file that cannot be read is never written over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ._lock import DEFAULT_LOCK_TIMEOUT, locked
+from ._sync import synced
+from ._tokens import Tokens, default_token_file, read_token_file, write_token_file
+from .errors import TokenFileError, TokenFileUnusable
+
+log = logging.getLogger("lwa_loopback")
+
+DEFAULT_MIN_VALID = 60.0
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+TokenFile = str | os.PathLike[str] | None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    client_secret: str | None = field(repr=False)
+    request_timeout: float
+    lock_timeout: float
+    clock: Callable[[], datetime]
+
+
+async def refresh(
+    token_file: TokenFile = None,
+    *,
+    client_secret: str | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Tokens:
+    """Trade the file's refresh token for a new access token, rewrite the file, return it.
+
+    ``token_file`` defaults to ``default_token_file()``. When another process rewrites the file
+    while this one waits for the lock, that refresh is the one used: no second request.
+    Raises ``TokenFileUnusable`` (no file, a corrupt one, no refresh token) or ``ExchangeError``
+    (LWA refused, or could not be reached); the file is then left as it was.
+    """
+    path = _path(token_file)
+    seen = read_token_file(path)
+    if seen.refresh_token is None:
+        raise _no_refresh_token(path, seen)
+    settings = _Settings(client_secret or None, request_timeout, lock_timeout, clock)
+    return await _refresh_file(path, settings, still_needed=lambda current: current == seen)
+
+
+async def valid_access_token(
+    token_file: TokenFile = None,
+    *,
+    min_valid: float = DEFAULT_MIN_VALID,
+    client_secret: str | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    clock: Callable[[], datetime] = _utcnow,
+) -> str:
+    """An access token valid for at least ``min_valid`` more seconds, refreshing it if need be.
+
+    A token that is still valid costs one file read and no request. Raises as ``refresh()``
+    does; a token that has not expired yet but has no refresh token is returned as it is.
+    """
+    path = _path(token_file)
+    tokens = read_token_file(path)
+
+    def needs_refresh(current: Tokens) -> bool:
+        return current.expires_within(min_valid, now=clock())
+
+    if not needs_refresh(tokens):
+        return tokens.access_token
+    if tokens.refresh_token is None:
+        if tokens.expires_within(0, now=clock()):
+            raise _no_refresh_token(path, tokens)
+        log.warning("The access token in %s expires soon and the file holds no refresh token: "
+                    "run `lwa-loopback login ...` with a client secret to keep working.", path)
+        return tokens.access_token
+    settings = _Settings(client_secret or None, request_timeout, lock_timeout, clock)
+    return (await _refresh_file(path, settings, still_needed=needs_refresh)).access_token
+
+
+refresh_sync = synced(
+    refresh, "``refresh()`` for synchronous code, safe inside a running event loop (a notebook "
+    "cell). Takes the same arguments.")
+valid_access_token_sync = synced(
+    valid_access_token, "``valid_access_token()`` for synchronous code, safe inside a running "
+    "event loop. Takes the same arguments.")
+
+
+def _path(token_file: TokenFile) -> Path:
+    return default_token_file() if token_file is None else Path(token_file).expanduser()
+
+
+async def _refresh_file(
+    path: Path, settings: _Settings, *, still_needed: Callable[[Tokens], bool]
+) -> Tokens:
+    async with locked(path, timeout=settings.lock_timeout):
+        current = read_token_file(path)  # again: another process may have refreshed meanwhile
+        if not still_needed(current):
+            log.debug("Another process refreshed %s already.", path)
+            return current
+        fresh = await _ask_lwa(path, current, settings)
+        _save(path, fresh)
+        log.debug("Refreshed the access token in %s.", path)
+        return fresh
+
+
+async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
+    from ._exchange import Client, refresh_tokens  # aiohttp: only when a request is made
+
+    if current.refresh_token is None:  # the file was replaced while this process waited
+        raise _no_refresh_token(path, current)
+    client = Client(
+        token_url=current.token_url, client_id=current.client_id,
+        client_secret=settings.client_secret, region=current.region,
+        request_timeout=settings.request_timeout, clock=settings.clock,
+    )
+    new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
+    # The file keeps whole seconds: return exactly what it will hold (and err on the early side).
+    new = replace(new, obtained_at=new.obtained_at.replace(microsecond=0))
+    return current.with_access_token(new)
+
+
+def _no_refresh_token(path: Path, tokens: Tokens) -> TokenFileUnusable:
+    expires_at = tokens.expires_at.astimezone(timezone.utc)
+    return TokenFileUnusable(
+        f"The token file {path} holds no refresh token (login ran without a client secret), and "
+        f"its access token is valid until {expires_at:%Y-%m-%d %H:%M:%S} UTC. Run "
+        "`lwa-loopback login ...` again with LWA_CLIENT_SECRET set, to get a refresh token."
+    )
+
+
+def _save(path: Path, tokens: Tokens) -> None:
+    try:
+        write_token_file(path, tokens)
+    except OSError as exc:
+        raise TokenFileError(
+            f"Refreshed the access token but could not write the token file {path}: "
+            f"{exc.strerror or exc}.",
+            tokens=tokens,
+        ) from None

@@ -1,0 +1,157 @@
+"""Helpers for the paste-back and https tests: where the consent page sends the browser, a
+throwaway certificate, a browser that trusts it, and the CLI as a real subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ipaddress
+import ssl
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from yarl import URL
+
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser, VisitedPage
+
+from .test_cli import Cli, Finished
+
+PASTE_REDIRECT = "https://example.com/lwa/callback"
+
+
+async def consent_location(consent_url: str) -> str:
+    """Where the consent page sends the browser: its Location, without following it (the
+    return URL may be on another machine, or nowhere)."""
+    async with aiohttp.ClientSession() as session, session.get(
+        consent_url, allow_redirects=False
+    ) as response:
+        assert response.status == 302, await response.text()
+        return response.headers["Location"]
+
+
+@dataclass
+class LocationCatcher:
+    """An ``open_browser`` that keeps where the consent page redirects, for a paste reader."""
+
+    locations: list[str] = field(default_factory=list)
+
+    async def __call__(self, url: str) -> None:
+        self.locations.append(await consent_location(url))
+
+    def paste(self) -> str:
+        return self.locations[-1]
+
+
+@dataclass(frozen=True)
+class Certificate:
+    certfile: Path
+    keyfile: Path
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.certfile))
+
+
+def make_certificate(folder: Path) -> Certificate:
+    """A self-signed certificate for localhost, 127.0.0.1 and ::1, good for one day."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+             x509.IPAddress(ipaddress.ip_address("::1"))]
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))
+    return Certificate(certfile, keyfile)
+
+
+@dataclass
+class TrustingBrowser(HeadlessBrowser):
+    """``HeadlessBrowser`` over https, trusting ``context``'s certificates (a throwaway one)."""
+
+    context: ssl.SSLContext | None = None
+
+    async def __call__(self, url: str) -> None:
+        timeout = aiohttp.ClientTimeout(total=self.timeout)
+        connector = aiohttp.TCPConnector(ssl=self.context or True)
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session, \
+                session.get(url) as response:
+            text = await response.text()
+            self.pages.append(VisitedPage(response.status, str(response.url.with_query(None)),
+                                          text))
+
+
+def registering(
+    lwa: FakeLWA, opener: Callable[[str], Awaitable[None]]
+) -> Callable[[str], Awaitable[None]]:
+    """Registers each consent URL's return URL with the fake, then opens it: for return URLs
+    the fake would not accept by itself (https), whose port is chosen only at bind time."""
+
+    async def open_browser(url: str) -> None:
+        assert lwa.redirect_uris is not None
+        lwa.redirect_uris.add(URL(url).query["redirect_uri"])
+        await opener(url)
+
+    return open_browser
+
+
+async def tls_hello(host: str, port: int) -> BaseException | None:
+    """Send a real TLS handshake to ``host:port``, as a browser that upgraded http:// does;
+    what the handshake failed with (None if it succeeded)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        _, writer = await asyncio.open_connection(host, port, ssl=context)
+    except (ssl.SSLError, ConnectionError, OSError) as exc:
+        return exc
+    writer.close()
+    return None
+
+
+class StdinCli(Cli):
+    """``Cli`` with a standard input the test writes to: the pasted address."""
+
+    async def start(self, *args: str) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lwa_loopback", *args, env=self.env,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def read_until(self, text: str) -> None:
+        """Read stderr up to the line that holds ``text`` (the question, say)."""
+        assert self.process is not None and self.process.stderr is not None
+        while not self.head or text not in self.head[-1]:
+            line = await asyncio.wait_for(self.process.stderr.readline(), 30)
+            if not line:
+                raise AssertionError(f"no line with {text!r}; stderr so far: {self.head}")
+            self.head.append(line.decode().rstrip("\n"))
+
+    async def paste(self, text: str | None) -> Finished:
+        """Send ``text`` and a newline (None: nothing), close stdin, wait for the exit."""
+        assert self.process is not None and self.process.stdin is not None
+        if text is not None:
+            self.process.stdin.write(text.encode() + b"\n")
+            await self.process.stdin.drain()
+        self.process.stdin.close()
+        return await self.finish()

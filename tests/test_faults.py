@@ -141,26 +141,33 @@ def sign_in(cli: CliLogin, lwa: FakeLWA) -> tuple[int, str, str]:
     return cli.wait()
 
 
+def assert_exit_5(result: tuple[int, str, str], cause: str, folder: Path) -> None:
+    code, out, err = result
+    assert code == 5, err
+    assert cause in err and "Traceback" not in err
+    assert out == "" and not (folder / "tokens.json").exists()
+
+
 @pytest.mark.parametrize(("behaviour", "tls", "cause"), [
     (reset_mid_response, False, "the connection failed"),
     (tls_only, True, "TLS certificate was refused"),
-    (None, False, "HTTP 500"),
 ])
 def test_the_command_exits_5_naming_the_cause(
     tmp_path: Path, fake: FakeLWA, background: LoopThread, behaviour: Any, tls: bool, cause: str
 ) -> None:
-    token_file = tmp_path / "tokens.json"
-    fake.token_failure = TokenFailure.SERVER_ERROR
     tls_context = untrusted_tls(tmp_path / "tls") if tls else None
-    endpoint = background.run(FaultyEndpoint(behaviour or tls_only, tls=tls_context).start())
+    endpoint = background.run(FaultyEndpoint(behaviour, tls=tls_context).start())
     try:
-        token_url = fake.token_url if behaviour is None else endpoint.token_url
-        code, out, err = sign_in(CliLogin(fake, token_file, token_url=token_url), fake)
+        cli = CliLogin(fake, tmp_path / "tokens.json", token_url=endpoint.token_url)
+        assert_exit_5(sign_in(cli, fake), cause, tmp_path)
     finally:
         background.run(endpoint.close())
-    assert code == 5, err
-    assert cause in err and "Traceback" not in err
-    assert out == "" and not token_file.exists()
+
+
+def test_the_command_exits_5_on_a_server_error(tmp_path: Path, fake: FakeLWA) -> None:
+    fake.token_failure = TokenFailure.SERVER_ERROR
+    assert_exit_5(sign_in(CliLogin(fake, tmp_path / "tokens.json"), fake), "HTTP 500", tmp_path)
+    assert len(fake.token_requests) == 1
 
 
 # -- the token file cannot be written: exit 7, the tokens on stdout ------------------------------

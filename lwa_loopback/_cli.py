@@ -7,9 +7,10 @@ Heavy imports (aiohttp, even asyncio and logging) happen inside the commands tha
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -56,7 +57,6 @@ class _Terminated(Exception):
 def _run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """``asyncio.run(main())``, turning SIGTERM into a clean cancellation like Ctrl+C."""
     import asyncio
-    import contextlib
     import signal
 
     async def guarded() -> T:
@@ -79,6 +79,27 @@ def _run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
             raise
 
     return asyncio.run(guarded())
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While the block runs outside the event loop, SIGTERM raises ``_Terminated``: it ends
+    like Ctrl+C (sockets closed, exit 143, no traceback) instead of killing the process."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_terminated(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _exit_code(error: LoginError) -> int:
@@ -127,32 +148,31 @@ def _show_logs() -> None:
     logger.propagate = False
 
 
-def _terminal_opener(
-    open_browser: bool, timeout: float, warning: str | None = None, paste: bool = False
-) -> Callable[[str], Coroutine[Any, Any, None]]:
-    """Print the consent URL on a line of its own (headless drivers read it there), then
-    try the browser. The flow calls it only once every option is checked and the port bound,
-    so a ``warning`` printed here never precedes a usage error. In paste-back mode the
-    question that follows replaces the waiting line."""
+def _announce(url: str, waiting_for: float | None, warning: str | None = None) -> None:
+    """Print the consent URL on a line of its own (headless drivers read it there).
 
-    async def opener(url: str) -> None:
-        if warning:
-            _say(f"warning: {warning}")
-        _say("Open this address in a browser to sign in with Amazon:")
-        _say(url)
-        if not paste:
-            minutes = f"{timeout / 60:g} minutes" if timeout >= 60 else f"{timeout:g} seconds"
-            _say(f"Waiting for the redirect (up to {minutes}; Ctrl+C to cancel)...")
-        if open_browser:
-            import webbrowser
+    Called once every option is checked and the port bound, so a ``warning`` printed here
+    never precedes a usage error. ``waiting_for`` (seconds) is None in paste-back mode, where
+    the question that follows replaces the waiting line.
+    """
+    if warning:
+        _say(f"warning: {warning}")
+    _say("Open this address in a browser to sign in with Amazon:")
+    _say(url)
+    if waiting_for is not None:
+        span = (f"{waiting_for / 60:g} minutes" if waiting_for >= 60
+                else f"{waiting_for:g} seconds")
+        _say(f"Waiting for the redirect (up to {span}; Ctrl+C to cancel)...")
 
-            from ._sync import detached
 
-            opened = await detached(webbrowser.open, url)
-            if not opened:
-                _say("(No browser could be opened here: open the address above yourself.)")
+async def _system_browser(url: str) -> None:
+    """The ``open_browser`` of the commands: the system browser, never waited on."""
+    import webbrowser
 
-    return opener
+    from ._sync import detached
+
+    if not await detached(webbrowser.open, url):
+        _say("(No browser could be opened here: open the address above yourself.)")
 
 
 def _report(tokens: Tokens, token_file: Path, as_json: bool) -> None:
@@ -235,21 +255,27 @@ def login(
     once, writes the token file (mode 0600) and exits. With --paste (or a return URL that is
     not loopback) nothing listens: paste the address the browser ended on.
     """
-    from ._flow import login as run_login
-    from ._flow import uses_paste
+    from ._request import prepare, start
 
     token_file = (token_file or _default_token_file()).expanduser()
     warning = None if client_secret else (
         "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
         "token, so these tokens stop working in an hour.")
     _show_logs()
-    tokens = _run_async(lambda: run_login(
-        client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
-        scope=scopes, scope_data=scope_data, region=region, authorize_url=authorize_url,
-        token_url=token_url, token_file=token_file, paste=paste, certfile=certfile,
-        keyfile=keyfile, timeout=timeout, open_browser=_terminal_opener(
-            not no_browser, timeout, warning, paste=uses_paste(redirect_uri, paste)),
-    ))
+    with _sigterm_raises():
+        # Checked, bound and printed before asyncio and aiohttp are even imported: the person
+        # reads the consent page while the rest loads.
+        started = start(prepare(
+            client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri,
+            scope=scopes, scope_data=scope_data, region=region, authorize_url=authorize_url,
+            token_url=token_url, token_file=token_file, paste=paste, certfile=certfile,
+            keyfile=keyfile,
+        ))
+        _announce(started.consent_url, None if started.request.paste else timeout, warning)
+        from ._flow import complete
+
+        tokens = _run_async(lambda: complete(
+            started, None if no_browser else _system_browser, timeout))
     _report(tokens, token_file, as_json)
 
 
@@ -273,7 +299,7 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
     _show_logs()
     _say("Starting a fake LWA server on 127.0.0.1 (nothing leaves this machine)...")
     tokens, path = _run_async(lambda: run_demo(
-        token_file=token_file, announce=_terminal_opener(browser, timeout),
+        token_file=token_file, announce=_demo_announcer(browser, timeout),
         headless=not browser, timeout=timeout,
     ))
     _report(tokens, path, as_json=False)
@@ -281,6 +307,15 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
          "http://127.0.0.1:8080/callback as an Allowed Return URL and run:\n"
          "  LWA_CLIENT_SECRET=... lwa-loopback login --client-id amzn1.application-oa2-client.... "
          "--redirect-uri http://127.0.0.1:8080/callback --scope profile")
+
+
+def _demo_announcer(browser: bool, timeout: float) -> Callable[[str], Coroutine[Any, Any, None]]:
+    async def announce(url: str) -> None:
+        _announce(url, timeout)
+        if browser:
+            await _system_browser(url)
+
+    return announce
 
 
 def run() -> None:

@@ -5,6 +5,7 @@ bind the return URL -> consent URL to the browser -> wait for the redirect -> ex
 
 Paste-back mode (a return URL this machine cannot listen on, or ``paste=``) skips the listener:
 consent URL to the browser -> the person pastes the address it ended on -> exchange -> file.
+The first steps, up to the consent URL, run without the event loop (``_request.py``).
 """
 
 from __future__ import annotations
@@ -15,39 +16,21 @@ import inspect
 import logging
 import os
 from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from yarl import URL
 
 from . import _pages
 from ._browser import open_consent_page
-from ._consent import (
-    Pkce,
-    check_client_id,
-    consent_url,
-    encode_scope_data,
-    new_state,
-    normalize_scopes,
-)
-from ._loopback import (
-    LOOPBACK_HOSTS,
-    ReturnUrl,
-    bind,
-    check_redirect_uri,
-    is_loopback,
-    parse_return_url,
-)
-from ._paste import Reader
-from ._regions import DEFAULT_REGION, REGIONS, Endpoints
+from ._regions import DEFAULT_REGION
+from ._request import DEFAULT_REQUEST_TIMEOUT, Request, Started, _utcnow, prepare, start
 from ._sync import detached, synced
-from ._tokens import Tokens, check_writable, write_token_file
-from .errors import ConfigurationError, LoginTimeout, TokenFileError
+from ._tokens import Tokens, write_token_file
+from .errors import LoginTimeout, TokenFileError
 
 if TYPE_CHECKING:
-    from ._exchange import Client
+    from ._consent import Pkce
+    from ._loopback import ReturnUrl
+    from ._paste import Reader
     from ._receiver import Receiver
     from ._redirect import Authorized, Outcome
 
@@ -60,78 +43,6 @@ Answer = Callable[[_pages.Page], None]
 
 DEFAULT_TIMEOUT = 300.0
 _BROWSER_GRACE = 2.0  # seconds an async opener may take to read its last page
-
-
-@dataclass(frozen=True)
-class _Request:
-    """A login's options, checked before anything touches the network."""
-
-    redirect_uri: str
-    endpoints: Endpoints
-    region: str
-    client_id: str
-    client_secret: str | None = field(repr=False)
-    scopes: list[str]
-    scope_data: str | None
-    token_file: Path | None
-    request_timeout: float
-    clock: Callable[[], datetime]
-    certfile: Path | None = None
-    keyfile: Path | None = None
-
-    def consent_url(self, redirect_uri: str, state: str, pkce: Pkce) -> str:
-        return consent_url(
-            self.endpoints.authorize_url, client_id=self.client_id, scopes=self.scopes,
-            redirect_uri=redirect_uri, state=state, pkce=pkce, scope_data=self.scope_data,
-        )
-
-    def client(self) -> Client:
-        from ._exchange import Client
-
-        return Client(
-            token_url=self.endpoints.token_url,
-            client_id=self.client_id,
-            client_secret=self.client_secret,
-            region=self.region,
-            request_timeout=self.request_timeout,
-            clock=self.clock,
-        )
-
-
-def resolve_endpoints(
-    region: str, authorize_url: str | None = None, token_url: str | None = None
-) -> Endpoints:
-    """The region's endpoints, with either one overridden."""
-    if region not in REGIONS:
-        raise ConfigurationError(
-            f"Unknown region {region!r}: use one of {', '.join(REGIONS)} "
-            "(na North America, eu Europe, fe Far East)."
-        )
-    base = REGIONS[region]
-    return Endpoints(
-        _endpoint("--authorize-url", authorize_url) or base.authorize_url,
-        _endpoint("--token-url", token_url) or base.token_url,
-    )
-
-
-def _endpoint(option: str, url: str | None) -> str | None:
-    """An overriding endpoint must be https, or http on loopback (a fake LWA server): the token
-    request carries the code and the client secret."""
-    if not url:
-        return None
-    try:
-        parsed = URL(url)
-    except ValueError:
-        parsed = URL()
-    secure = parsed.scheme == "https" or (
-        parsed.scheme == "http" and (parsed.host or "").lower() in LOOPBACK_HOSTS
-    )
-    if not parsed.host or not secure:
-        raise ConfigurationError(
-            f"{option} {url!r} must be an https:// URL (http:// only on 127.0.0.1, [::1] or "
-            "localhost, such as a local fake LWA server)."
-        )
-    return url
 
 
 async def login(
@@ -147,8 +58,8 @@ async def login(
     token_file: str | os.PathLike[str] | None = None,
     open_browser: Opener | None = open_consent_page,
     timeout: float = DEFAULT_TIMEOUT,
-    request_timeout: float = 30.0,
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    clock: Callable[[], datetime] = _utcnow,
     paste: bool | Reader = False,
     certfile: str | os.PathLike[str] | None = None,
     keyfile: str | os.PathLike[str] | None = None,
@@ -167,101 +78,47 @@ async def login(
     link in the cell's output.
     Raises a ``LoginError`` subclass for every expected failure.
     """
-    check_client_id(client_id)
-    check_redirect_uri(redirect_uri)
-    path = _writable(token_file)
-    request = _Request(
-        redirect_uri=redirect_uri,
-        endpoints=resolve_endpoints(region, authorize_url, token_url),
-        region=region,
-        client_id=client_id,
-        client_secret=client_secret or None,
-        scopes=normalize_scopes(scope),
-        scope_data=encode_scope_data(scope_data),
-        token_file=path,
-        request_timeout=request_timeout,
-        clock=clock,
-        certfile=None if certfile is None else Path(certfile).expanduser(),
-        keyfile=None if keyfile is None else Path(keyfile).expanduser(),
-    )
-    if uses_paste(redirect_uri, paste):
-        if not is_loopback(URL(redirect_uri)):
-            log.info("The redirect URI %s is not on this machine, so nothing can listen for it: "
-                     "paste-back mode.", redirect_uri)
-        return await _run_paste(request, _reader(paste, redirect_uri), open_browser, timeout)
-    return await _run(request, parse_return_url(redirect_uri), open_browser, timeout)
+    started = start(prepare(
+        client_id=client_id, redirect_uri=redirect_uri, scope=scope,
+        client_secret=client_secret, scope_data=scope_data, region=region,
+        authorize_url=authorize_url, token_url=token_url, token_file=token_file,
+        request_timeout=request_timeout, clock=clock, paste=paste, certfile=certfile,
+        keyfile=keyfile,
+    ))
+    return await complete(started, open_browser, timeout)
 
 
-def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:
-    """The token file's path, once it is known that a file can be written there.
+async def complete(started: Started, opener: Opener | None, timeout: float) -> Tokens:
+    """Open the consent URL, wait for the outcome and finish: ``login()`` after ``start()``.
 
-    Checked before the browser opens: a code is spent once exchanged, so an unusable path
-    found only afterwards would leave the tokens on the terminal alone.
+    Closes the listener whatever happens.
     """
-    if token_file is None:
-        return None
     try:
-        path = Path(token_file).expanduser()
-        check_writable(path)
-    except (OSError, RuntimeError) as exc:  # RuntimeError: "~user" with no such user
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigurationError(
-            f"Cannot write the token file {token_file}: {reason}. Choose another path (--out)."
-        ) from None
-    return path
+        if started.request.paste is not None:
+            return await _run_paste(started, started.request.paste, opener, timeout)
+        return await _run(started, opener, timeout)
+    finally:
+        started.close()
 
 
-def uses_paste(redirect_uri: str, paste: bool | Reader = False) -> bool:
-    """Whether ``login()`` runs paste-back mode: asked for, or a return URL that is not loopback."""
-    if paste is not False:
-        return True
+async def _run(started: Started, opener: Opener | None, timeout: float) -> Tokens:
+    return_url = started.return_url
+    assert return_url is not None
+    # The sockets already listen, so the kernel queues an early redirect; opening the browser
+    # before aiohttp is even imported lets the person read the consent page meanwhile.
+    browser = _open(opener, started.consent_url)
     try:
-        return not is_loopback(check_redirect_uri(redirect_uri))
-    except ConfigurationError:
-        return False  # login() reports it
-
-
-def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
-    if callable(paste):
-        return paste
-    from ._paste import stdin_reader
-
-    return stdin_reader(redirect_uri)
-
-
-async def _run(
-    request: _Request, return_url: ReturnUrl, opener: Opener | None, timeout: float
-) -> Tokens:
-    from ._tls import server_context
-
-    # Checked before anything is bound: a certificate problem is a usage error.
-    ssl_context = server_context(return_url, request.certfile, request.keyfile)
-    sockets = bind(return_url)  # before any URL exists: the redirect cannot come first
-    browser: asyncio.Future[object] | None = None
-    try:
-        if return_url.port == 0:
-            return_url = return_url.with_port(sockets[0].getsockname()[1])
-        state, pkce = new_state(), Pkce.new()
-        url = request.consent_url(str(return_url), state, pkce)
-        log.info("Listening on %s", return_url)
-        # The sockets already listen, so the kernel queues an early redirect; opening the
-        # browser before aiohttp is even imported lets the person read the consent page meanwhile.
-        browser = _open(opener, url)
         await asyncio.sleep(0)  # an async opener's task runs (prints the URL) before the import
         from ._receiver import Receiver
 
-        receiver = Receiver(return_url, state, sockets, ssl_context)
+        receiver = Receiver(return_url, started.state, started.sockets, started.ssl_context)
         try:
             await receiver.start()
             outcome = await _wait(receiver, return_url, timeout)
-            return await _uninterrupted(
-                _conclude(outcome, request, str(return_url), pkce, receiver.answer)
-            )
+            return await _uninterrupted(_conclude(outcome, started, receiver.answer))
         finally:
             await receiver.close()
     finally:
-        for sock in sockets:
-            sock.close()
         await _settle(browser)
 
 
@@ -280,18 +137,14 @@ async def _uninterrupted(work: Coroutine[Any, Any, Tokens]) -> Tokens:
 
 
 async def _run_paste(
-    request: _Request, reader: Reader, opener: Opener | None, timeout: float
+    started: Started, reader: Reader, opener: Opener | None, timeout: float
 ) -> Tokens:
     from ._paste import parse_pasted, wait_for_paste
-    from ._tls import note_unused
 
-    note_unused(request.certfile, request.keyfile, "paste-back mode serves nothing")
-    state, pkce = new_state(), Pkce.new()
-    url = request.consent_url(request.redirect_uri, state, pkce)
     # Wait for the opener (it shows the address) so that the question comes after it.
-    await _settle(_open(opener, url), grace=None)
-    outcome = parse_pasted(await wait_for_paste(reader, timeout), state)
-    return await _uninterrupted(_conclude(outcome, request, request.redirect_uri, pkce, _no_page))
+    await _settle(_open(opener, started.consent_url), grace=None)
+    outcome = parse_pasted(await wait_for_paste(reader, timeout), started.state)
+    return await _uninterrupted(_conclude(outcome, started, _no_page))
 
 
 def _no_page(page: _pages.Page) -> None:
@@ -309,20 +162,18 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
         ) from None
 
 
-async def _conclude(
-    outcome: Outcome, request: _Request, redirect_uri: str, pkce: Pkce, answer: Answer
-) -> Tokens:
+async def _conclude(outcome: Outcome, started: Started, answer: Answer) -> Tokens:
     """The redirect's outcome, from the listener or pasted: LWA's error, or the tokens."""
     from ._redirect import Refused, refused_error
 
     if isinstance(outcome, Refused):
         answer(_pages.consent_refused(outcome.error, outcome.description))
         raise refused_error(outcome)
-    return await _finish(outcome, request, redirect_uri, pkce, answer)
+    return await _finish(outcome, started.request, started.redirect_uri, started.pkce, answer)
 
 
 async def _finish(
-    outcome: Authorized, request: _Request, redirect_uri: str, pkce: Pkce, answer: Answer
+    outcome: Authorized, request: Request, redirect_uri: str, pkce: Pkce, answer: Answer
 ) -> Tokens:
     """Exchange the code at once, keep the tokens whatever happens, then answer the browser."""
     from ._exchange import exchange_code

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
-import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._loopback import ReturnUrl
 from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import ssl
 
 log = logging.getLogger("lwa_loopback")
 
@@ -39,6 +42,8 @@ def server_context(
             "--certfile and --keyfile (or LWA_CERTFILE and LWA_KEYFILE) naming a certificate "
             f"for its host. {MAKE_A_CERTIFICATE}"
         )
+    import ssl  # here: a plain http:// login (most of them) never needs it
+
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         context.load_cert_chain(certfile, keyfile, password=_no_password)

@@ -142,17 +142,18 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
 def check_writable(path: Path) -> None:
     """Raise the ``OSError`` that writing a token file at ``path`` would meet, if any.
 
-    Makes the folder (0700) as ``write_token_file`` would, and creates and removes a temporary
-    file in it: the same steps, so the same failures, without touching an existing file.
+    Makes the folder (0700) as ``write_token_file`` would, and creates and removes a private
+    file beside the target: the same steps, so the same failures, without touching an
+    existing file.
     """
-    import tempfile
+    import secrets
 
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
     path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    os.unlink(temp_name)
+    probe = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE))
+    os.unlink(probe)
 
 
 def _fsync_folder(folder: Path) -> None:

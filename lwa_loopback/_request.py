@@ -1,0 +1,249 @@
+"""A login's first half, with no event loop: check every option, bind the return URL, and make
+the state, the PKCE pair and the consent URL.
+
+Nothing here needs asyncio or aiohttp, so the command line can print the consent URL before
+importing either (and the listener already queues an early redirect).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from yarl import URL
+
+from ._consent import (
+    Pkce,
+    check_client_id,
+    consent_url,
+    encode_scope_data,
+    new_state,
+    normalize_scopes,
+)
+from ._loopback import (
+    LOOPBACK_HOSTS,
+    ReturnUrl,
+    bind,
+    check_redirect_uri,
+    is_loopback,
+    parse_return_url,
+)
+from ._regions import DEFAULT_REGION, REGIONS, Endpoints
+from ._tokens import check_writable
+from .errors import ConfigurationError
+
+if TYPE_CHECKING:
+    import ssl
+
+    from ._exchange import Client
+    from ._paste import Reader
+
+log = logging.getLogger("lwa_loopback")
+
+DEFAULT_REQUEST_TIMEOUT = 30.0
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A login's options, checked before anything touches the network."""
+
+    redirect_uri: str
+    endpoints: Endpoints
+    region: str
+    client_id: str
+    client_secret: str | None = field(repr=False)
+    scopes: list[str]
+    scope_data: str | None
+    token_file: Path | None
+    request_timeout: float
+    clock: Callable[[], datetime]
+    #: Paste-back mode's reader; None: listen on the return URL.
+    paste: Reader | None = None
+    certfile: Path | None = None
+    keyfile: Path | None = None
+
+    def client(self) -> Client:
+        from ._exchange import Client
+
+        return Client(
+            token_url=self.endpoints.token_url,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            region=self.region,
+            request_timeout=self.request_timeout,
+            clock=self.clock,
+        )
+
+
+def prepare(
+    *,
+    client_id: str,
+    redirect_uri: str,
+    scope: str | Iterable[str],
+    client_secret: str | None = None,
+    scope_data: str | Mapping[str, Any] | None = None,
+    region: str = DEFAULT_REGION,
+    authorize_url: str | None = None,
+    token_url: str | None = None,
+    token_file: str | os.PathLike[str] | None = None,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    clock: Callable[[], datetime] = _utcnow,
+    paste: bool | Reader = False,
+    certfile: str | os.PathLike[str] | None = None,
+    keyfile: str | os.PathLike[str] | None = None,
+) -> Request:
+    """Check every option of ``login()``; ``ConfigurationError`` says what is wrong."""
+    check_client_id(client_id)
+    check_redirect_uri(redirect_uri)
+    return Request(
+        redirect_uri=redirect_uri,
+        endpoints=resolve_endpoints(region, authorize_url, token_url),
+        region=region,
+        client_id=client_id,
+        client_secret=client_secret or None,
+        scopes=normalize_scopes(scope),
+        scope_data=encode_scope_data(scope_data),
+        token_file=_writable(token_file),
+        request_timeout=request_timeout,
+        clock=clock,
+        paste=_reader(paste, redirect_uri) if uses_paste(redirect_uri, paste) else None,
+        certfile=None if certfile is None else Path(certfile).expanduser(),
+        keyfile=None if keyfile is None else Path(keyfile).expanduser(),
+    )
+
+
+def resolve_endpoints(
+    region: str, authorize_url: str | None = None, token_url: str | None = None
+) -> Endpoints:
+    """The region's endpoints, with either one overridden."""
+    if region not in REGIONS:
+        raise ConfigurationError(
+            f"Unknown region {region!r}: use one of {', '.join(REGIONS)} "
+            "(na North America, eu Europe, fe Far East)."
+        )
+    base = REGIONS[region]
+    return Endpoints(
+        _endpoint("--authorize-url", authorize_url) or base.authorize_url,
+        _endpoint("--token-url", token_url) or base.token_url,
+    )
+
+
+def _endpoint(option: str, url: str | None) -> str | None:
+    """An overriding endpoint must be https, or http on loopback (a fake LWA server): the token
+    request carries the code and the client secret."""
+    if not url:
+        return None
+    try:
+        parsed = URL(url)
+    except ValueError:
+        parsed = URL()
+    secure = parsed.scheme == "https" or (
+        parsed.scheme == "http" and (parsed.host or "").lower() in LOOPBACK_HOSTS
+    )
+    if not parsed.host or not secure:
+        raise ConfigurationError(
+            f"{option} {url!r} must be an https:// URL (http:// only on 127.0.0.1, [::1] or "
+            "localhost, such as a local fake LWA server)."
+        )
+    return url
+
+
+def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:
+    """The token file's path, once it is known that a file can be written there.
+
+    Checked before the browser opens: a code is spent once exchanged, so an unusable path
+    found only afterwards would leave the tokens on the terminal alone.
+    """
+    if token_file is None:
+        return None
+    try:
+        path = Path(token_file).expanduser()
+        check_writable(path)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: "~user" with no such user
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigurationError(
+            f"Cannot write the token file {token_file}: {reason}. Choose another path (--out)."
+        ) from None
+    return path
+
+
+def uses_paste(redirect_uri: str, paste: bool | Reader = False) -> bool:
+    """Whether ``login()`` runs paste-back mode: asked for, or a return URL that is not loopback."""
+    if paste is not False:
+        return True
+    try:
+        return not is_loopback(check_redirect_uri(redirect_uri))
+    except ConfigurationError:
+        return False  # prepare() reports it
+
+
+def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
+    if not is_loopback(URL(redirect_uri)):
+        log.info("The redirect URI %s is not on this machine, so nothing can listen for it: "
+                 "paste-back mode.", redirect_uri)
+    if callable(paste):
+        return paste
+    from ._paste import stdin_reader
+
+    return stdin_reader(redirect_uri)
+
+
+@dataclass
+class Started:
+    """A login whose consent URL exists: what the redirect must match, and (unless in
+    paste-back mode) the sockets already listening for it."""
+
+    request: Request
+    redirect_uri: str  # as sent to LWA: with port 0 replaced by the port bound
+    consent_url: str
+    state: str = field(repr=False)
+    pkce: Pkce
+    return_url: ReturnUrl | None = None  # None in paste-back mode
+    sockets: list[socket.socket] = field(default_factory=list)
+    ssl_context: ssl.SSLContext | None = None
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+
+def start(request: Request) -> Started:
+    """Bind the return URL (before any URL exists: the redirect cannot come first), then make
+    the state, the PKCE pair and the consent URL."""
+    from ._tls import note_unused, server_context
+
+    return_url, sockets, ssl_context = None, [], None
+    redirect_uri = request.redirect_uri
+    if request.paste is not None:
+        note_unused(request.certfile, request.keyfile, "paste-back mode serves nothing")
+    else:
+        return_url = parse_return_url(redirect_uri)
+        # Checked before anything is bound: a certificate problem is a usage error.
+        ssl_context = server_context(return_url, request.certfile, request.keyfile)
+        sockets = bind(return_url)
+        if return_url.port == 0:
+            return_url = return_url.with_port(sockets[0].getsockname()[1])
+        redirect_uri = str(return_url)
+        log.info("Listening on %s", return_url)
+    state, pkce = new_state(), Pkce.new()
+    started = Started(request, redirect_uri, "", state, pkce, return_url, sockets, ssl_context)
+    try:
+        started.consent_url = consent_url(
+            request.endpoints.authorize_url, client_id=request.client_id,
+            scopes=request.scopes, redirect_uri=redirect_uri, state=state, pkce=pkce,
+            scope_data=request.scope_data,
+        )
+    except BaseException:
+        started.close()
+        raise
+    return started

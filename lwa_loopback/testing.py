@@ -22,22 +22,30 @@ or a real browser driven by a test); the buttons post the request back to the sa
 from __future__ import annotations
 
 import asyncio
-import base64
 import enum
-import hashlib
 import hmac
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 from yarl import URL
 
 from . import _fake_consent_page
+from ._fake_rules import (
+    Grant,
+    basic_auth,
+    code_problem,
+    consent_problem,
+    error_page,
+    json_response,
+    redirect,
+    token_error,
+)
+from ._headless import HeadlessBrowser, VisitedPage
 from ._sync import LoopThread
 
 __all__ = [
@@ -54,8 +62,6 @@ FAKE_CLIENT_ID = "amzn1.application-oa2-client.fake0000000000000000000000000000"
 FAKE_CLIENT_SECRET = "fake-client-secret-not-a-real-one"
 AUTHORIZE_PATH = "/ap/oa"
 TOKEN_PATH = "/auth/o2/token"
-# LWA's documented sample header, malformed as it is ("charset UTF-8" without "=").
-LWA_CONTENT_TYPE = "application/json;charset UTF-8"
 _LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -76,17 +82,6 @@ class SeenRequest:
     path: str
     params: dict[str, str]
     basic_auth: tuple[str, str] | None = None
-
-
-@dataclass
-class _Grant:
-    client_id: str
-    redirect_uri: str
-    scope: str
-    code_challenge: str | None
-    code_challenge_method: str
-    issued_at: float
-    used: bool = False
 
 
 class FakeLWA:
@@ -126,7 +121,7 @@ class FakeLWA:
         #: Send the refresh token back on a refresh grant; False sends an access token only.
         self.refresh_returns_refresh_token = True
         self.requests: list[SeenRequest] = []
-        self._grants: dict[str, _Grant] = {}
+        self._grants: dict[str, Grant] = {}
         self._refresh_tokens: dict[str, str] = {}  # refresh token -> client id
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
@@ -236,30 +231,30 @@ class FakeLWA:
         """LWA's answer when this request gets no code: an error page or an error redirect."""
         redirect_uri = query.get("redirect_uri", "")
         if query.get("client_id") != self.client_id:
-            return _error_page("Unknown client_id: check the client id you passed.")
+            return error_page("Unknown client_id: check the client id you passed.")
         if not self._redirect_allowed(redirect_uri):
-            return _error_page("The redirect URI you provided has not been whitelisted.")
+            return error_page("The redirect URI you provided has not been whitelisted.")
         state = query.get("state")
         if self.consent_error is not None or refused:
-            return _redirect(redirect_uri, error=self.consent_error or "access_denied",
+            return redirect(redirect_uri, error=self.consent_error or "access_denied",
                              state=state, error_description="The user denied the request.")
-        problem = _consent_problem(query)
+        problem = consent_problem(query)
         if problem is None:
             return None
-        return _redirect(redirect_uri, error="invalid_request", state=state,
+        return redirect(redirect_uri, error="invalid_request", state=state,
                          error_description=problem)
 
     def _grant_code(self, query: Mapping[str, str]) -> web.Response:
         redirect_uri = query["redirect_uri"]
         scope = self._granted(query["scope"])
         code = "ANfake" + secrets.token_urlsafe(18)
-        self._grants[code] = _Grant(
+        self._grants[code] = Grant(
             client_id=self.client_id, redirect_uri=redirect_uri, scope=scope,
             code_challenge=query.get("code_challenge"),
             code_challenge_method=query.get("code_challenge_method", "plain"),
             issued_at=self.clock(),
         )
-        return _redirect(redirect_uri, code=code, scope=scope, state=query.get("state"))
+        return redirect(redirect_uri, code=code, scope=scope, state=query.get("state"))
 
     def _redirect_allowed(self, redirect_uri: str) -> bool:
         if self.redirect_uris is not None:
@@ -279,7 +274,7 @@ class FakeLWA:
     # -- the token endpoint ------------------------------------------------------------------
     async def _token(self, request: web.Request) -> web.StreamResponse:
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-        basic = _basic_auth(request.headers.get("Authorization"))
+        basic = basic_auth(request.headers.get("Authorization"))
         self.requests.append(SeenRequest(request.method, request.path, form, basic))
         failure = await self._failure()
         if failure is not None:
@@ -291,13 +286,13 @@ class FakeLWA:
         if form.get("client_id") != self.client_id or (
             secret is not None and not hmac.compare_digest(secret, self.client_secret)
         ):
-            return _token_error(401, "invalid_client", "Client authentication failed")
+            return token_error(401, "invalid_client", "Client authentication failed")
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             return self._code_grant(form, with_refresh=secret is not None)
         if grant_type == "refresh_token":
             return self._refresh_grant(form)
-        return _token_error(400, "unsupported_grant_type", f"Unsupported grant: {grant_type}")
+        return token_error(400, "unsupported_grant_type", f"Unsupported grant: {grant_type}")
 
     async def _failure(self) -> web.Response | None:
         failure = self.token_failure
@@ -309,23 +304,23 @@ class FakeLWA:
         elif failure is TokenFailure.NOT_JSON:
             return web.Response(status=200, text="<html>Hello</html>", content_type="text/html")
         elif failure is TokenFailure.INVALID_GRANT:
-            return _token_error(400, "invalid_grant", "The request has an invalid grant parameter")
+            return token_error(400, "invalid_grant", "The request has an invalid grant parameter")
         return None
 
     def _code_grant(self, form: Mapping[str, str], *, with_refresh: bool) -> web.Response:
         grant = self._grants.get(form.get("code", ""))
-        problem = _code_problem(grant, form, self.clock() - self.code_lifetime)
+        problem = code_problem(grant, form, self.clock() - self.code_lifetime)
         if grant is not None:
             grant.used = True  # single use, even when this attempt fails
         if problem is not None:
-            return _token_error(400, "invalid_grant", problem)
+            return token_error(400, "invalid_grant", problem)
         refresh_token = self.issue_refresh_token() if with_refresh else None
         return self._tokens(refresh_token)
 
     def _refresh_grant(self, form: Mapping[str, str]) -> web.Response:
         token = form.get("refresh_token", "")
         if self._refresh_tokens.get(token) != form.get("client_id"):
-            return _token_error(400, "invalid_grant",
+            return token_error(400, "invalid_grant",
                                 "The request has an invalid grant parameter : refresh_token")
         return self._tokens(token if self.refresh_returns_refresh_token else None)
 
@@ -337,110 +332,4 @@ class FakeLWA:
         }
         if refresh_token is not None:
             payload["refresh_token"] = refresh_token
-        return _json(200, payload)
-
-
-def _consent_problem(query: Mapping[str, str]) -> str | None:
-    if query.get("response_type") != "code":
-        return "response_type must be code"
-    if not query.get("scope", "").split():
-        return "scope is required"
-    if query.get("code_challenge_method", "plain") not in ("S256", "plain"):
-        return "code_challenge_method must be S256 or plain"
-    return None
-
-
-def _code_problem(grant: _Grant | None, form: Mapping[str, str], oldest: float) -> str | None:
-    if grant is None or grant.used:
-        return "The request has an invalid grant parameter : code"
-    if grant.issued_at < oldest:
-        return "The authorization code has expired"
-    if form.get("redirect_uri") != grant.redirect_uri:
-        return "The redirect_uri does not match the one of the authorization request"
-    if grant.code_challenge is not None and not _pkce_ok(grant, form.get("code_verifier")):
-        return "The code_verifier does not match the code_challenge"
-    return None
-
-
-def _pkce_ok(grant: _Grant, verifier: str | None) -> bool:
-    if verifier is None or grant.code_challenge is None:
-        return False
-    if grant.code_challenge_method == "S256":
-        digest = hashlib.sha256(verifier.encode()).digest()
-        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    else:
-        expected = verifier
-    return hmac.compare_digest(expected, grant.code_challenge)
-
-
-def _basic_auth(header: str | None) -> tuple[str, str] | None:
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except ValueError:
-        return None
-    return user, password
-
-
-def _redirect(redirect_uri: str, **params: str | None) -> web.Response:
-    query = {k: v for k, v in params.items() if v is not None}
-    location = URL(redirect_uri).update_query(query)
-    return web.Response(status=302, headers={"Location": str(location)})
-
-
-def _error_page(message: str) -> web.Response:
-    return web.Response(status=400, text=f"<html><body><p>{message}</p></body></html>",
-                        content_type="text/html")
-
-
-def _token_error(status: int, error: str, description: str) -> web.Response:
-    return _json(status, {"error_description": description, "error": error})
-
-
-def _json(status: int, payload: Mapping[str, Any]) -> web.Response:
-    import json
-
-    return web.Response(
-        status=status,
-        body=json.dumps(payload).encode(),
-        headers={"Content-Type": LWA_CONTENT_TYPE, "Cache-Control": "no-store",
-                 "Pragma": "no-cache"},
-    )
-
-
-# -- the headless browser ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class VisitedPage:
-    """The page a visit ended on. ``url`` has its query removed: it may hold a code."""
-
-    status: int
-    url: str
-    text: str
-
-
-@dataclass
-class HeadlessBrowser:
-    """An ``open_browser`` for ``login()``: follows the consent URL and its redirect, as a
-    browser does, and keeps the page it ends on. ``pages`` lists one per visit."""
-
-    __test__ = False
-    pages: list[VisitedPage] = field(default_factory=list)
-    timeout: float = 60.0
-
-    async def __call__(self, url: str) -> None:
-        timeout = aiohttp.ClientTimeout(total=self.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
-            text = await response.text()
-            self.pages.append(VisitedPage(response.status, str(response.url.with_query(None)),
-                                          text))
-
-    def open(self, url: str) -> None:
-        """The same from synchronous code (not from inside a running event loop)."""
-        asyncio.run(self(url))
-
-    @property
-    def last_page(self) -> VisitedPage:
-        if not self.pages:
-            raise AssertionError("The headless browser has not finished any visit.")
-        return self.pages[-1]
+        return json_response(200, payload)

@@ -7,15 +7,15 @@ Heavy imports (aiohttp, even asyncio and logging) happen inside the commands tha
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ._signals import Terminated, run_async, sigterm_raises
 from .errors import (
     ConfigurationError,
     ConsentError,
@@ -50,58 +50,6 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived while a command ran."""
-
-
-def _run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run(main())``, turning SIGTERM into a clean cancellation like Ctrl+C."""
-    import asyncio
-    import signal
-
-    async def guarded() -> T:
-        task = asyncio.current_task()
-        assert task is not None
-        terminated = False
-
-        def on_sigterm() -> None:
-            nonlocal terminated
-            terminated = True
-            task.cancel()
-
-        with contextlib.suppress(NotImplementedError):  # Windows has no add_signal_handler
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_sigterm)
-        try:
-            return await main()
-        except asyncio.CancelledError:
-            if terminated:
-                raise _Terminated from None
-            raise
-
-    return asyncio.run(guarded())
-
-
-@contextlib.contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """While the block runs outside the event loop, SIGTERM raises ``_Terminated``: it ends
-    like Ctrl+C (sockets closed, exit 143, no traceback) instead of killing the process."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def raise_terminated(signum: int, frame: object) -> None:
-        raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _exit_code(error: LoginError) -> int:
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
@@ -128,7 +76,7 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
         except KeyboardInterrupt:
             _say("Cancelled.")
             sys.exit(EXIT_INTERRUPTED)
-        except _Terminated:
+        except Terminated:
             _say("Terminated.")
             sys.exit(EXIT_TERMINATED)
 
@@ -262,7 +210,7 @@ def login(
         "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
         "token, so these tokens stop working in an hour.")
     _show_logs()
-    with _sigterm_raises():
+    with sigterm_raises():
         # Checked, bound and printed before asyncio and aiohttp are even imported: the person
         # reads the consent page while the rest loads.
         started = start(prepare(
@@ -274,7 +222,7 @@ def login(
         _announce(started.consent_url, None if started.request.paste else timeout, warning)
         from ._flow import complete
 
-        tokens = _run_async(lambda: complete(
+        tokens = run_async(lambda: complete(
             started, None if no_browser else _system_browser, timeout))
     _report(tokens, token_file, as_json)
 
@@ -298,7 +246,7 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
 
     _show_logs()
     _say("Starting a fake LWA server on 127.0.0.1 (nothing leaves this machine)...")
-    tokens, path = _run_async(lambda: run_demo(
+    tokens, path = run_async(lambda: run_demo(
         token_file=token_file, announce=_demo_announcer(browser, timeout),
         headless=not browser, timeout=timeout,
     ))
@@ -336,8 +284,11 @@ def run() -> None:
     logging = sys.modules.get("logging")  # flushed if a command used it; not imported for it
     if logging is not None:
         logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # a closed pipe (`| head`), no stream
+            code = code or 1
     os._exit(code)
 
 

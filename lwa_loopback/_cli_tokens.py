@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from ._cli import _SETTINGS, _default_token_file, _run_async, _say, _show_logs, handles_errors, main
+from ._cli import _SETTINGS, _default_token_file, _say, _show_logs, handles_errors, main
+from ._signals import run_async
 from ._tokens import read_token_file
 
 _file_option = click.option(
@@ -39,7 +40,7 @@ def refresh(token_file: Path | None, client_secret: str | None) -> None:
 
     path = token_file or _default_token_file()
     _show_logs()
-    tokens = _run_async(lambda: run_refresh(path, client_secret=client_secret))
+    tokens = run_async(lambda: run_refresh(path, client_secret=client_secret))
     _say(f"Refreshed. {path} holds an access token valid for {tokens.expires_in // 60} minutes.")
 
 
@@ -63,7 +64,7 @@ def token(token_file: Path | None, min_valid: int, client_secret: str | None) ->
         from ._refresh import valid_access_token
 
         _show_logs()
-        access_token = _run_async(lambda: valid_access_token(
+        access_token = run_async(lambda: valid_access_token(
             path, min_valid=min_valid, client_secret=client_secret))
     click.echo(access_token)
 

@@ -12,9 +12,11 @@ and importing this package must not drag aiohttp in for it.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not from typing: its import would slow `lwa-loopback token`
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._flow import login as login
     from ._flow import login_sync as login_sync
     from ._refresh import refresh as refresh

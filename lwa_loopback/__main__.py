@@ -1,3 +1,3 @@
-from ._cli import run
+from ._quick import main
 
-run()
+main()

@@ -7,10 +7,11 @@ import errno
 import json
 import os
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import _token_json
 from .errors import TokenFileUnusable
 
 _FILE_MODE = 0o600
@@ -36,8 +37,7 @@ class Tokens:
         return self.obtained_at + timedelta(seconds=self.expires_in)
 
     def expires_within(self, seconds: float, *, now: datetime | None = None) -> bool:
-        now = now or datetime.now(timezone.utc)
-        return self.expires_at - now <= timedelta(seconds=seconds)
+        return _token_json.expires_within(self.obtained_at, self.expires_in, seconds, now)
 
     def with_access_token(self, new: Tokens) -> Tokens:
         """``new``'s access token, keeping this refresh token when LWA sent none back."""
@@ -49,8 +49,8 @@ class Tokens:
             "refresh_token": self.refresh_token,
             "token_type": self.token_type,
             "expires_in": self.expires_in,
-            "expires_at": _iso(self.expires_at),
-            "obtained_at": _iso(self.obtained_at),
+            "expires_at": _token_json.iso(self.expires_at),
+            "obtained_at": _token_json.iso(self.obtained_at),
             "scope": self.scope,
             "client_id": self.client_id,
             "region": self.region,
@@ -63,53 +63,15 @@ class Tokens:
     @classmethod
     def from_json(cls, data: Any) -> Tokens:
         """Parse a token file's JSON; ``ValueError`` names what is wrong."""
-        if not isinstance(data, dict):
-            raise ValueError("it does not hold a JSON object")
-        try:
-            refresh_token = data.get("refresh_token")
-            return cls(
-                access_token=_text(data, "access_token"),
-                refresh_token=None if refresh_token is None else str(refresh_token),
-                token_type=str(data.get("token_type", "bearer")),
-                expires_in=int(data["expires_in"]),
-                obtained_at=_parse_iso(_text(data, "obtained_at")),
-                scope=str(data.get("scope", "")),
-                client_id=_text(data, "client_id"),
-                region=str(data.get("region", "")),
-                token_url=_text(data, "token_url"),
-            )
-        except KeyError as exc:
-            raise ValueError(f"the field {exc.args[0]!r} is missing") from None
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"a field has a bad value ({exc})") from None
+        return cls(**_token_json.parse(data))
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2) + "\n"
 
 
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{key} is not a non-empty string")
-    return value
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_iso(text: str) -> datetime:
-    # fromisoformat() only reads a trailing "Z" from Python 3.11 on.
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone")
-    return moment
-
-
 def default_token_file() -> Path:
     """``$XDG_CONFIG_HOME/lwa-loopback/tokens.json``, or ``~/.config/...`` when it is unset."""
-    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(config_home) / "lwa-loopback" / "tokens.json"
+    return Path(_token_json.default_path(os.environ))
 
 
 def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:

@@ -13,6 +13,7 @@ from typing import Any
 
 import aiohttp
 
+from ._token_json import MAX_LIFETIME
 from ._tokens import Tokens
 from .errors import ExchangeError, shown
 
@@ -76,7 +77,11 @@ async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[
     async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             try:
-                async with session.post(client.token_url, data=form) as response:
+                # Never follow a redirect: it would carry the code and the client secret to
+                # an address nobody checked (and past the https-only rule for --token-url).
+                async with session.post(
+                    client.token_url, data=form, allow_redirects=False
+                ) as response:
                     return response.status, await response.read()
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise _network_error(
@@ -142,11 +147,19 @@ def _decode(status: int, body: bytes, advice: _Advice) -> dict[str, Any]:
         payload = None
     if isinstance(payload, dict) and "error" in payload:
         raise _lwa_error(status, payload)
-    if status != 200 or not isinstance(payload, dict):
-        shown = "a body that is not JSON" if payload is None else "an unexpected body"
+    if 300 <= status < 400:
         raise ExchangeError(
-            f"The token endpoint answered HTTP {status} with {shown}. LWA may be having trouble: "
-            f"{advice.server}",
+            f"The token endpoint answered with a redirect (HTTP {status}), which is not "
+            "followed: the request carries the code and the client secret. Check --token-url "
+            "(or the token file's token_url): it must be LWA's token endpoint itself.",
+            error="invalid_response",
+            status=status,
+        )
+    if status != 200 or not isinstance(payload, dict):
+        body_kind = "a body that is not JSON" if payload is None else "an unexpected body"
+        raise ExchangeError(
+            f"The token endpoint answered HTTP {status} with {body_kind}. LWA may be having "
+            f"trouble: {advice.server}",
             error="server_error" if status >= 500 else "invalid_response",
             status=status,
         )
@@ -208,7 +221,10 @@ def _tokens_from(
 
 def _seconds(value: Any) -> int:
     # LWA documents expires_in as a number, and one of its examples sends the string "3600".
+    # Anything else (absent, garbled, absurd) is taken as LWA's documented hour: the tokens
+    # are kept whatever this field says, since the code that bought them is spent.
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        seconds = int(value)
+    except (TypeError, ValueError, OverflowError):
         return 3600
+    return seconds if 0 < seconds <= MAX_LIFETIME else 3600

@@ -17,6 +17,7 @@ import logging
 import os
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _pages
@@ -25,7 +26,7 @@ from ._regions import DEFAULT_REGION
 from ._request import DEFAULT_REQUEST_TIMEOUT, Request, Started, _utcnow, prepare, start
 from ._sync import detached, synced
 from ._tokens import Tokens, write_token_file
-from .errors import LoginTimeout, TokenFileError
+from .errors import LoginTimeout, TokenFileError, TokenFileUnusable
 
 if TYPE_CHECKING:
     from ._consent import Pkce
@@ -194,13 +195,24 @@ async def _finish(
     token_file = request.token_file
     if token_file is not None:
         try:
-            write_token_file(token_file, tokens)
-        except OSError as exc:
-            message = f"Could not write the token file {token_file}: {exc.strerror or exc}."
+            await _save(token_file, tokens)
+        except (OSError, TokenFileUnusable) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            message = f"Could not write the token file {token_file}: {reason}".rstrip(".") + "."
             answer(_pages.not_saved(message))
             raise TokenFileError(message, tokens=tokens) from None
     answer(_pages.signed_in(None if token_file is None else str(token_file)))
     return tokens
+
+
+async def _save(token_file: Path, tokens: Tokens) -> None:
+    """Write under the token file's lock: a refresh running meanwhile (`lwa-loopback token` in
+    another terminal) re-reads the file after this login, instead of writing the old file's
+    tokens over it."""
+    from ._lock import locked
+
+    async with locked(token_file):
+        write_token_file(token_file, tokens)
 
 
 def _open(opener: Opener | None, url: str) -> asyncio.Future[object] | None:

@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+import stat
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from ._tokens import FILE_MODE
 from .errors import TokenFileUnusable
 
 DEFAULT_LOCK_TIMEOUT = 120.0
-_FILE_MODE = 0o600
 # Polled rather than waited on in a thread: a thread blocked in flock() cannot be cancelled,
 # and Ctrl+C or a timeout must still end the wait.
 _FIRST_POLL = 0.01
@@ -34,18 +35,33 @@ def lock_file_for(token_file: Path) -> Path:
 async def locked(token_file: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> AsyncIterator[None]:
     """Hold the token file's lock for the ``async with`` block; wait at most ``timeout``."""
     lock_file = lock_file_for(token_file)
-    try:
-        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, _FILE_MODE)
-    except OSError as exc:
-        raise TokenFileUnusable(
-            f"Cannot open the lock file {lock_file}: {exc.strerror or exc}. The folder must be "
-            "writable to refresh the tokens in it."
-        ) from None
+    fd = _open_own(lock_file)
     try:
         await _acquire(fd, lock_file, timeout)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _open_own(lock_file: Path) -> int:
+    """Open (or make) the lock file, refusing one planted by someone else: a symbolic link, or
+    a file of another user in a shared folder, could point the lock elsewhere or hold it."""
+    try:
+        # O_NOFOLLOW: a symbolic link in its place makes open() fail rather than follow it.
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+    except OSError as exc:
+        raise TokenFileUnusable(
+            f"Cannot open the lock file {lock_file}: {exc.strerror or exc}. The folder must be "
+            "writable, and the lock file (if any) a plain file of yours."
+        ) from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode) or status.st_uid != os.geteuid():
+        os.close(fd)
+        raise TokenFileUnusable(
+            f"The lock file {lock_file} is not a plain file of this user: someone else made "
+            "it. Remove it, and keep token files in a folder only you can write to."
+        )
+    return fd
 
 
 async def _acquire(fd: int, lock_file: Path, timeout: float) -> None:

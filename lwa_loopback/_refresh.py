@@ -125,6 +125,7 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
 
     if current.refresh_token is None:  # the file was replaced while this process waited
         raise _no_refresh_token(path, current)
+    _check_token_url(path, current.token_url)
     client = Client(
         token_url=current.token_url, client_id=current.client_id,
         client_secret=settings.client_secret, region=current.region,
@@ -134,6 +135,21 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
     # The file keeps whole seconds: return exactly what it will hold (and err on the early side).
     new = replace(new, obtained_at=new.obtained_at.replace(microsecond=0))
     return current.with_access_token(new)
+
+
+def _check_token_url(path: Path, token_url: str) -> None:
+    """The refresh token and the client secret go to the file's token_url: the same rule as
+    for --token-url (https, or http on loopback), since a file can be copied or edited."""
+    from ._request import checked_endpoint
+    from .errors import ConfigurationError
+
+    try:
+        checked_endpoint("its token_url", token_url)
+    except ConfigurationError as exc:
+        raise TokenFileUnusable(
+            f"The token file {path} cannot be refreshed: {exc} Nothing was sent. Run "
+            "`lwa-loopback login ...` to make a new one."
+        ) from None
 
 
 def _no_refresh_token(path: Path, tokens: Tokens) -> TokenFileUnusable:

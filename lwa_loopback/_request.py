@@ -133,12 +133,12 @@ def resolve_endpoints(
         )
     base = REGIONS[region]
     return Endpoints(
-        _endpoint("--authorize-url", authorize_url) or base.authorize_url,
-        _endpoint("--token-url", token_url) or base.token_url,
+        checked_endpoint("--authorize-url", authorize_url) or base.authorize_url,
+        checked_endpoint("--token-url", token_url) or base.token_url,
     )
 
 
-def _endpoint(option: str, url: str | None) -> str | None:
+def checked_endpoint(option: str, url: str | None) -> str | None:
     """An overriding endpoint must be https, or http on loopback (a fake LWA server): the token
     request carries the code and the client secret."""
     if not url:

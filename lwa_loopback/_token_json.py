@@ -22,13 +22,17 @@ def default_path(environ: Mapping[str, str]) -> str:
     return os.path.join(config_home, "lwa-loopback", "tokens.json")
 
 
+#: The longest access token lifetime taken at its word (LWA's is one hour).
+MAX_LIFETIME = 366 * 24 * 3600
+
+
 def parse(data: Any) -> dict[str, Any]:
     """A token file's fields, checked and converted; ``ValueError`` names what is wrong."""
     if not isinstance(data, dict):
         raise ValueError("it does not hold a JSON object")
     try:
         refresh_token = data.get("refresh_token")
-        return {
+        fields: dict[str, Any] = {
             "access_token": _text(data, "access_token"),
             "refresh_token": None if refresh_token is None else str(refresh_token),
             "token_type": str(data.get("token_type", "bearer")),
@@ -39,6 +43,10 @@ def parse(data: Any) -> dict[str, Any]:
             "region": str(data.get("region", "")),
             "token_url": _text(data, "token_url"),
         }
+        if not 0 <= fields["expires_in"] <= MAX_LIFETIME:
+            raise ValueError(f"expires_in {fields['expires_in']} is out of range")
+        fields["obtained_at"] + timedelta(seconds=fields["expires_in"])  # OverflowError past 9999
+        return fields
     except KeyError as exc:
         raise ValueError(f"the field {exc.args[0]!r} is missing") from None
     except (TypeError, ValueError, OverflowError) as exc:

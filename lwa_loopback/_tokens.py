@@ -14,7 +14,7 @@ from typing import Any
 from . import _token_json
 from .errors import TokenFileUnusable
 
-_FILE_MODE = 0o600
+FILE_MODE = 0o600
 _FOLDER_MODE = 0o700
 
 
@@ -91,7 +91,7 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
             handle.write(tokens.dumps())
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, _FILE_MODE)
+        os.chmod(temp_name, FILE_MODE)
         os.replace(temp_name, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -114,7 +114,7 @@ def check_writable(path: Path) -> None:
         raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
     path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
     probe = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _FILE_MODE))
+    os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     os.unlink(probe)
 
 

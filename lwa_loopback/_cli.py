@@ -25,6 +25,7 @@ from .errors import (
     LoginTimeout,
     TokenFileError,
     TokenFileUnusable,
+    seconds,
 )
 
 if TYPE_CHECKING:
@@ -83,14 +84,25 @@ def handles_errors(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+_LOG_HANDLER = "lwa-loopback status lines"
+
+
 def _show_logs() -> None:
-    """Status lines from the library go to stderr, as they happen."""
+    """Status lines from the library go to stderr as they happen; a warning says so."""
     import logging
 
+    class StatusLines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if record.levelno >= logging.WARNING:
+                lowered = message[:1].lower() + message[1:] if message[1:2].islower() else message
+                message = f"warning: {lowered}"
+            _say(message)  # click's current stderr, also under CliRunner
+
     logger = logging.getLogger("lwa_loopback")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
+    if not any(handler.get_name() == _LOG_HANDLER for handler in logger.handlers):
+        handler = StatusLines()
+        handler.set_name(_LOG_HANDLER)
         logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -109,7 +121,7 @@ def _announce(url: str, waiting_for: float | None, warning: str | None = None) -
     _say(url)
     if waiting_for is not None:
         span = (f"{waiting_for / 60:g} minutes" if waiting_for >= 60
-                else f"{waiting_for:g} seconds")
+                else seconds(waiting_for))
         _say(f"Waiting for the redirect (up to {span}; Ctrl+C to cancel)...")
 
 

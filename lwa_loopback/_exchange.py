@@ -15,7 +15,7 @@ import aiohttp
 
 from ._token_json import MAX_LIFETIME
 from ._tokens import Tokens
-from .errors import ExchangeError, shown
+from .errors import ExchangeError, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -97,7 +97,7 @@ async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[
                 await asyncio.sleep(_RETRY_DELAY * attempt)
             except asyncio.TimeoutError:
                 raise _network_error(
-                    client, f"no answer within {client.request_timeout:g} seconds", None, advice
+                    client, f"no answer within {seconds(client.request_timeout)}", None, advice
                 ) from None
             except (aiohttp.ClientError, ssl.SSLError) as exc:
                 raise _network_error(client, "the connection failed", exc, advice) from None

@@ -26,7 +26,7 @@ from ._regions import DEFAULT_REGION
 from ._request import DEFAULT_REQUEST_TIMEOUT, Request, Started, _utcnow, prepare, start
 from ._sync import detached, synced
 from ._tokens import Tokens, write_token_file
-from .errors import LoginTimeout, TokenFileError, TokenFileUnusable
+from .errors import LoginTimeout, TokenFileError, TokenFileUnusable, seconds
 
 if TYPE_CHECKING:
     from ._consent import Pkce
@@ -157,7 +157,7 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
         return await asyncio.wait_for(receiver.outcome(), timeout)
     except asyncio.TimeoutError:
         raise LoginTimeout(
-            f"No redirect reached {return_url} within {timeout:g} seconds. Finish the sign-in "
+            f"No redirect reached {return_url} within {seconds(timeout)}. Finish the sign-in "
             "in the browser sooner (or raise --timeout), and check that the LWA console lists "
             f"exactly {return_url} as an Allowed Return URL."
         ) from None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from yarl import URL
 
 from ._redirect import Authorized, Outcome, has_state, read_outcome
-from .errors import ConsentError, LoginTimeout, PasteError
+from .errors import ConsentError, LoginTimeout, PasteError, seconds
 
 if TYPE_CHECKING:
     from multidict import MultiMapping  # yarl's own dependency: the type only
@@ -56,7 +56,7 @@ async def wait_for_paste(reader: Reader, timeout: float) -> str:
         return await asyncio.wait_for(read_in_background(reader), timeout)
     except asyncio.TimeoutError:
         raise LoginTimeout(
-            f"Nothing was pasted within {timeout:g} seconds. Run the command again and paste "
+            f"Nothing was pasted within {seconds(timeout)}. Run the command again and paste "
             "the address sooner (or raise --timeout): the code in it lives only 5 minutes."
         ) from None
 
@@ -103,7 +103,7 @@ def parse_pasted(text: str, expected_state: str) -> Outcome:
         )
     if _BARE_CODE.fullmatch(text):
         log.warning(
-            "warning: that is a bare code, so it cannot be checked against this sign-in's state "
+            "That is a bare code, so it cannot be checked against this sign-in's state "
             "(the defence against a code from someone else's link). Using it; next time paste "
             "the whole address."
         )

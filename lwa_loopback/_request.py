@@ -104,10 +104,11 @@ def prepare(
 ) -> Request:
     """Check every option of ``login()``; ``ConfigurationError`` says what is wrong."""
     check_client_id(client_id)
-    check_redirect_uri(redirect_uri)
+    endpoints = resolve_endpoints(region, authorize_url, token_url)
+    _check_port(check_redirect_uri(redirect_uri), endpoints)
     return Request(
         redirect_uri=redirect_uri,
-        endpoints=resolve_endpoints(region, authorize_url, token_url),
+        endpoints=endpoints,
         region=region,
         client_id=client_id,
         client_secret=client_secret or None,
@@ -156,6 +157,17 @@ def checked_endpoint(option: str, url: str | None) -> str | None:
             "localhost, such as a local fake LWA server)."
         )
     return url
+
+
+def _check_port(url: URL, endpoints: Endpoints) -> None:
+    """Port 0 (any free port) suits a fake LWA server on this machine only: LWA itself sends
+    the browser back to the registered return URL, port included, and nowhere else."""
+    if url.explicit_port == 0 and not is_loopback(URL(endpoints.authorize_url)):
+        raise ConfigurationError(
+            f"The redirect URI {url} has port 0, which picks a random free port: LWA would "
+            "refuse it, as it matches no registered return URL. Give the port of the return "
+            "URL registered in the LWA console, such as 8080."
+        )
 
 
 def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:

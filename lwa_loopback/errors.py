@@ -46,6 +46,11 @@ def shown(text: str) -> str:
     return cleaned if len(cleaned) <= _MAX_SHOWN else cleaned[:_MAX_SHOWN] + "..."
 
 
+def seconds(value: float) -> str:
+    """``1 second``, ``0.5 seconds``, ``300 seconds``: a duration as a message says it."""
+    return f"{value:g} second" + ("" if value == 1 else "s")
+
+
 class LoginError(Exception):
     """Base of every error lwa-loopback raises on purpose."""
 

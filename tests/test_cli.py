@@ -238,6 +238,7 @@ async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
         (["--scope-data", "{oops"], "not valid JSON"),
         (["--region", "mars"], "Invalid value for '--region'"),
         (["--timeout", "0"], "Invalid value for '--timeout'"),
+        (["--redirect-uri", "http://127.0.0.1:0/callback"], "port 0"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], said: str) -> None:

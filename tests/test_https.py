@@ -201,7 +201,8 @@ async def test_cli_prints_the_tls_hint_on_one_line(cli: Cli) -> None:
 
     assert done.exit_code == 0, done.stderr
     [hint] = [line for line in done.stderr.splitlines() if "spoke TLS" in line]
-    assert hint.startswith(f"A browser spoke TLS (https) to http://127.0.0.1:{cli.port}/")
+    assert hint.startswith(
+        f"warning: A browser spoke TLS (https) to http://127.0.0.1:{cli.port}/")
 
 
 async def test_a_certificate_for_an_http_return_url_is_reported_unused(

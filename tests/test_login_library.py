@@ -350,6 +350,7 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
         ({"scope_data": "[1]"}, "JSON object"),
         ({"region": "xx"}, "Unknown region"),
         ({"client_id": "x" * 101}, "100 bytes"),
+        ({"authorize_url": "https://www.amazon.com/ap/oa"}, "port 0"),
     ],
 )
 async def test_bad_options_fail_before_the_network(

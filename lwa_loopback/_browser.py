@@ -22,15 +22,19 @@ async def open_consent_page(url: str) -> None:
     """Show ``url`` as a link when a Jupyter kernel runs this code, then open the browser."""
     log.info("Opening the consent page: %s", url)
     shown = show_in_notebook(url)
+    if not await open_system_browser(url) and not shown:
+        log.warning("No browser could be opened here: open this address yourself to sign in "
+                    "with Amazon:\n%s", url)
+
+
+async def open_system_browser(url: str) -> bool:
+    """``webbrowser.open(url)``, never waited on past its answer: it can block (a console
+    browser, a slow launcher), so it runs on a thread of its own, off the loop."""
     # Imported here, not at start-up: about 5-10 ms the command would spend before it can print
     # the consent URL (benchmarks/RESULTS.md).
     import webbrowser
 
-    # webbrowser.open can block (a console browser, a slow launcher): keep it off the loop.
-    opened = await detached(webbrowser.open, url)
-    if not opened and not shown:
-        log.warning("No browser could be opened here: open this address yourself to sign in "
-                    "with Amazon:\n%s", url)
+    return await detached(webbrowser.open, url)
 
 
 def show_in_notebook(url: str) -> bool:

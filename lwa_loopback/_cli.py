@@ -127,11 +127,9 @@ def _announce(url: str, waiting_for: float | None, warning: str | None = None) -
 
 async def _system_browser(url: str) -> None:
     """The ``open_browser`` of the commands: the system browser, never waited on."""
-    import webbrowser
+    from ._browser import open_system_browser
 
-    from ._sync import detached
-
-    if not await detached(webbrowser.open, url):
+    if not await open_system_browser(url):
         _say("(No browser could be opened here: open the address above yourself.)")
 
 

@@ -8,18 +8,18 @@ import logging
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 
+from ._defaults import REQUEST_TIMEOUT, utcnow
 from ._token_json import MAX_LIFETIME
 from ._tokens import Tokens
 from .errors import ExchangeError, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
 
-DEFAULT_REQUEST_TIMEOUT = 30.0
 # Only a failure to connect proves the request never reached LWA; anything later may have spent
 # the single-use code, so it is never sent twice.
 CONNECT_ATTEMPTS = 3
@@ -34,8 +34,8 @@ class Client:
     client_id: str
     client_secret: str | None = field(default=None, repr=False)
     region: str = ""
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    request_timeout: float = REQUEST_TIMEOUT
+    clock: Callable[[], datetime] = utcnow
 
     def _form(self, grant: dict[str, str]) -> dict[str, str]:
         form = {**grant, "client_id": self.client_id}

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import _pages
 from ._browser import open_consent_page
+from ._defaults import LOGIN_TIMEOUT, REQUEST_TIMEOUT, utcnow
 from ._regions import DEFAULT_REGION
-from ._request import DEFAULT_REQUEST_TIMEOUT, Request, Started, _utcnow, prepare, start
+from ._request import Request, Started, prepare, start
 from ._sync import detached, synced
 from ._tokens import Tokens, write_token_file
 from .errors import LoginTimeout, TokenFileError, TokenFileUnusable, seconds
@@ -42,7 +43,6 @@ Opener = Callable[[str], object]
 #: Gives the browser its page once the outcome is known (paste-back mode has no browser).
 Answer = Callable[[_pages.Page], None]
 
-DEFAULT_TIMEOUT = 300.0
 _BROWSER_GRACE = 2.0  # seconds an async opener may take to read its last page
 
 
@@ -58,9 +58,9 @@ async def login(
     token_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,
     open_browser: Opener | None = open_consent_page,
-    timeout: float = DEFAULT_TIMEOUT,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-    clock: Callable[[], datetime] = _utcnow,
+    timeout: float = LOGIN_TIMEOUT,
+    request_timeout: float = REQUEST_TIMEOUT,
+    clock: Callable[[], datetime] = utcnow,
     paste: bool | Reader = False,
     certfile: str | os.PathLike[str] | None = None,
     keyfile: str | os.PathLike[str] | None = None,

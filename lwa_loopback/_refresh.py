@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ._defaults import REQUEST_TIMEOUT, utcnow
 from ._lock import DEFAULT_LOCK_TIMEOUT, locked
 from ._sync import synced
 from ._tokens import Tokens, default_token_file, read_token_file, write_token_file
@@ -22,13 +23,8 @@ from .errors import TokenFileError, TokenFileUnusable
 log = logging.getLogger("lwa_loopback")
 
 DEFAULT_MIN_VALID = 60.0
-DEFAULT_REQUEST_TIMEOUT = 30.0
 
 TokenFile = str | os.PathLike[str] | None
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -43,9 +39,9 @@ async def refresh(
     token_file: TokenFile = None,
     *,
     client_secret: str | None = None,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    request_timeout: float = REQUEST_TIMEOUT,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Tokens:
     """Trade the file's refresh token for a new access token, rewrite the file, return it.
 
@@ -67,9 +63,9 @@ async def valid_access_token(
     *,
     min_valid: float = DEFAULT_MIN_VALID,
     client_secret: str | None = None,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    request_timeout: float = REQUEST_TIMEOUT,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> str:
     """An access token valid for at least ``min_valid`` more seconds, refreshing it if need be.
 

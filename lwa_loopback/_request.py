@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from ._consent import (
     new_state,
     normalize_scopes,
 )
+from ._defaults import REQUEST_TIMEOUT, utcnow
 from ._loopback import (
     LOOPBACK_HOSTS,
     ReturnUrl,
@@ -46,11 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lwa_loopback")
 
-DEFAULT_REQUEST_TIMEOUT = 30.0
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -96,8 +92,8 @@ def prepare(
     authorize_url: str | None = None,
     token_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
-    clock: Callable[[], datetime] = _utcnow,
+    request_timeout: float = REQUEST_TIMEOUT,
+    clock: Callable[[], datetime] = utcnow,
     paste: bool | Reader = False,
     certfile: str | os.PathLike[str] | None = None,
     keyfile: str | os.PathLike[str] | None = None,

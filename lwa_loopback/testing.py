@@ -46,6 +46,7 @@ from ._fake_rules import (
     token_error,
 )
 from ._headless import HeadlessBrowser, VisitedPage
+from ._loopback import is_loopback
 from ._sync import LoopThread
 
 __all__ = [
@@ -62,7 +63,6 @@ FAKE_CLIENT_ID = "amzn1.application-oa2-client.fake0000000000000000000000000000"
 FAKE_CLIENT_SECRET = "fake-client-secret-not-a-real-one"
 AUTHORIZE_PATH = "/ap/oa"
 TOKEN_PATH = "/auth/o2/token"
-_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
 class TokenFailure(enum.Enum):
@@ -263,7 +263,7 @@ class FakeLWA:
             url = URL(redirect_uri)
         except ValueError:
             return False
-        return url.scheme == "http" and (url.host or "").lower() in _LOOPBACK_HOSTS
+        return url.scheme == "http" and is_loopback(url)
 
     def _granted(self, requested: str) -> str:
         scopes = requested.split()

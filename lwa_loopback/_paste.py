@@ -9,17 +9,16 @@ that reaches the callback server (``_redirect``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from yarl import URL
 
 from ._redirect import Authorized, Outcome, has_state, read_outcome
+from ._sync import detached
 from .errors import ConsentError, LoginTimeout, PasteError, seconds
 
 if TYPE_CHECKING:
@@ -61,36 +60,13 @@ async def wait_for_paste(reader: Reader, timeout: float) -> str:
         ) from None
 
 
-def read_in_background(reader: Reader) -> asyncio.Future[str]:
-    """Run ``reader`` on a daemon thread; its answer arrives in the returned future.
-
-    Not the loop's executor: a read from a terminal cannot be cancelled, and asyncio.run joins
-    the executor's threads at exit, so Ctrl+C or a timeout would hang until Enter.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[str] = loop.create_future()
-
-    def settle(text: str, error: Exception | None) -> None:
-        if future.done():  # timed out or cancelled meanwhile
-            return
-        if error is None:
-            future.set_result(text)
-        else:
-            future.set_exception(error)
-
-    def work() -> None:
-        text, error = "", None
-        try:
-            text = reader()
-        except EOFError:
-            pass
-        except Exception as exc:  # handed to the flow, which raises it
-            error = exc
-        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
-            loop.call_soon_threadsafe(settle, text, error)
-
-    threading.Thread(target=work, name="lwa-loopback-paste", daemon=True).start()
-    return future
+async def read_in_background(reader: Reader) -> str:
+    """Run ``reader`` on a daemon thread (``_sync.detached``): a read from a terminal cannot be
+    cancelled, and the loop's executor would hold Ctrl+C or a timeout until Enter."""
+    try:
+        return await detached(reader)
+    except EOFError:
+        return ""  # nothing was pasted: parse_pasted says so
 
 
 def parse_pasted(text: str, expected_state: str) -> Outcome:

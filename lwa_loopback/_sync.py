@@ -111,18 +111,23 @@ def synced(main: Callable[P, Coroutine[Any, Any, T]], doc: str) -> Callable[P, T
 async def detached(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """``call(*args)`` on a daemon thread that nothing ever joins.
 
-    For launching a browser: ``webbrowser.open`` may block until a console browser quits or a
-    launcher script returns, and the default executor would keep the process (or
-    ``asyncio.run``'s shutdown) waiting for it long after the login is done.
+    For a browser launch or a read from the terminal: ``webbrowser.open`` may block until a
+    console browser quits, a read until Enter, and neither can be cancelled. The default
+    executor would keep the process (or ``asyncio.run``'s shutdown) waiting for them long
+    after the login is done. Cancelling the wait leaves the call to finish unheard.
     """
     future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
     def work() -> None:
+        # Running: a cancelled wait no longer cancels this future, so the result below always
+        # has a place to go (else set_result would raise here, on a thread nobody watches).
+        if not future.set_running_or_notify_cancel():
+            return
         try:
             future.set_result(call(*args, **kwargs))
         except BaseException as exc:  # handed to the awaiting task, not lost in the thread
             future.set_exception(exc)
 
-    threading.Thread(target=work, name="lwa-loopback-browser", daemon=True).start()
+    threading.Thread(target=work, name="lwa-loopback-detached", daemon=True).start()
     # wrap_future reports back through call_soon_threadsafe, and not at all to a closed loop.
     return await asyncio.wrap_future(future)

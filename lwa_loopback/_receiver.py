@@ -53,7 +53,7 @@ class Receiver:
     """Serve ``return_url`` on the already-bound ``sockets`` until one valid redirect arrives.
 
     ``outcome()`` waits for it; ``answer(page)`` gives that redirect's browser its page;
-    ``close()`` shuts everything down, freeing the port before it returns.
+    ``close()`` stops serving and ends open connections.
     """
 
     def __init__(
@@ -116,14 +116,11 @@ class Receiver:
             self.answer(_pages.exchange_failed("The login was stopped before it finished."))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._delivered.wait(), _SHUTDOWN_GRACE)
-        try:
-            for server in self._servers:
-                server.close()  # stops accepting at once; the runner ends open connections
-            if self._runner is not None:
-                await self._runner.cleanup()
-        finally:
-            for sock in self._sockets:
-                sock.close()
+        # The sockets themselves are closed by their owner (``_request.Started.close``).
+        for server in self._servers:
+            server.close()  # stops accepting at once; the runner ends open connections
+        if self._runner is not None:
+            await self._runner.cleanup()
 
     def _tls_on_plain(self) -> None:
         # Said once: a browser retrying the https address must not flood the terminal.

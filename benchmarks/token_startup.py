@@ -33,7 +33,7 @@ def valid_token_file(folder: Path) -> Path:
     ))
 
 
-_READ_ONLY = ("import sys; from lwa_loopback._tokens import read_token_file; "
+_READ_ONLY = ("import sys; from lwa_loopback._token_file import read_token_file; "
               "print(read_token_file(sys.argv[1]).access_token)")
 
 

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
     from ._refresh import valid_access_token as valid_access_token
     from ._refresh import valid_access_token_sync as valid_access_token_sync
     from ._regions import REGIONS as REGIONS
+    from ._token_file import default_token_file as default_token_file
+    from ._token_file import read_token_file as read_token_file
+    from ._token_file import write_token_file as write_token_file
     from ._tokens import Tokens as Tokens
-    from ._tokens import default_token_file as default_token_file
-    from ._tokens import read_token_file as read_token_file
-    from ._tokens import write_token_file as write_token_file
     from .errors import ConfigurationError as ConfigurationError
     from .errors import ConsentError as ConsentError
     from .errors import ExchangeError as ExchangeError
@@ -71,9 +71,9 @@ _HOMES = {
     "valid_access_token_sync": "._refresh",
     "REGIONS": "._regions",
     "Tokens": "._tokens",
-    "default_token_file": "._tokens",
-    "read_token_file": "._tokens",
-    "write_token_file": "._tokens",
+    "default_token_file": "._token_file",
+    "read_token_file": "._token_file",
+    "write_token_file": "._token_file",
     "ConfigurationError": ".errors",
     "ConsentError": ".errors",
     "ExchangeError": ".errors",

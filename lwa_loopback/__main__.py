@@ -1,3 +1,3 @@
-from ._quick import main
+from ._cli._quick import main
 
 main()

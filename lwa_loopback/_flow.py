@@ -26,7 +26,8 @@ from ._defaults import LOGIN_TIMEOUT, REQUEST_TIMEOUT, utcnow
 from ._regions import DEFAULT_REGION
 from ._request import Request, Started, prepare, start
 from ._sync import detached, synced
-from ._tokens import Tokens, write_token_file
+from ._token_file import write_token_file
+from ._tokens import Tokens
 from .errors import LoginTimeout, TokenFileError, TokenFileUnusable, seconds
 
 if TYPE_CHECKING:
@@ -79,21 +80,18 @@ async def login(
     link in the cell's output.
     Raises a ``LoginError`` subclass for every expected failure.
     """
-    started = start(prepare(
-        client_id=client_id, redirect_uri=redirect_uri, scope=scope,
-        client_secret=client_secret, scope_data=scope_data, region=region,
-        authorize_url=authorize_url, token_url=token_url, token_file=token_file,
-        request_timeout=request_timeout, clock=clock, paste=paste, certfile=certfile,
-        keyfile=keyfile,
-    ))
-    return await complete(started, open_browser, timeout)
+    arguments = dict(locals())  # every option, by the names of _options.LOGIN_OPTIONS
+    opener = arguments.pop("open_browser")
+    started = start(prepare(**arguments))
+    return await complete(started, opener)
 
 
-async def complete(started: Started, opener: Opener | None, timeout: float) -> Tokens:
+async def complete(started: Started, opener: Opener | None) -> Tokens:
     """Open the consent URL, wait for the outcome and finish: ``login()`` after ``start()``.
 
     Closes the listener whatever happens.
     """
+    timeout = started.request.timeout
     try:
         if started.request.paste is not None:
             return await _run_paste(started, started.request.paste, opener, timeout)

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from ._tokens import FILE_MODE
+from ._token_file import FILE_MODE
 from .errors import TokenFileUnusable
 
 DEFAULT_LOCK_TIMEOUT = 120.0

@@ -14,15 +14,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._defaults import REQUEST_TIMEOUT, utcnow
+from ._defaults import MIN_VALID, REQUEST_TIMEOUT, utcnow
 from ._lock import DEFAULT_LOCK_TIMEOUT, locked
 from ._sync import synced
-from ._tokens import Tokens, default_token_file, read_token_file, write_token_file
+from ._token_file import default_token_file, read_token_file, write_token_file
+from ._tokens import Tokens
 from .errors import TokenFileError, TokenFileUnusable
 
 log = logging.getLogger("lwa_loopback")
 
-DEFAULT_MIN_VALID = 60.0
+
 
 TokenFile = str | os.PathLike[str] | None
 
@@ -61,7 +62,7 @@ async def refresh(
 async def valid_access_token(
     token_file: TokenFile = None,
     *,
-    min_valid: float = DEFAULT_MIN_VALID,
+    min_valid: float = MIN_VALID,
     client_secret: str | None = None,
     request_timeout: float = REQUEST_TIMEOUT,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
@@ -136,7 +137,7 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
 def _check_token_url(path: Path, token_url: str) -> None:
     """The refresh token and the client secret go to the file's token_url: the same rule as
     for --token-url (https, or http on loopback), since a file can be copied or edited."""
-    from ._request import checked_endpoint
+    from ._endpoints import checked_endpoint
     from .errors import ConfigurationError
 
     try:

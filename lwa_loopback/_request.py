@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,17 +26,18 @@ from ._consent import (
     new_state,
     normalize_scopes,
 )
-from ._defaults import REQUEST_TIMEOUT, utcnow
+from ._defaults import check_seconds, utcnow
+from ._endpoints import resolve_endpoints
 from ._loopback import (
-    LOOPBACK_HOSTS,
     ReturnUrl,
     bind,
     check_redirect_uri,
     is_loopback,
     parse_return_url,
 )
-from ._regions import DEFAULT_REGION, REGIONS, Endpoints
-from ._tokens import check_writable
+from ._options import with_defaults
+from ._regions import Endpoints
+from ._token_file import check_writable
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class Request:
     scopes: list[str]
     scope_data: str | None
     token_file: Path | None
+    timeout: float
     request_timeout: float
     clock: Callable[[], datetime]
     #: Paste-back mode's reader; None: listen on the return URL.
@@ -81,78 +83,35 @@ class Request:
         )
 
 
-def prepare(
-    *,
-    client_id: str,
-    redirect_uri: str,
-    scope: str | Iterable[str],
-    client_secret: str | None = None,
-    scope_data: str | Mapping[str, Any] | None = None,
-    region: str = DEFAULT_REGION,
-    authorize_url: str | None = None,
-    token_url: str | None = None,
-    token_file: str | os.PathLike[str] | None = None,
-    request_timeout: float = REQUEST_TIMEOUT,
-    clock: Callable[[], datetime] = utcnow,
-    paste: bool | Reader = False,
-    certfile: str | os.PathLike[str] | None = None,
-    keyfile: str | os.PathLike[str] | None = None,
-) -> Request:
-    """Check every option of ``login()``; ``ConfigurationError`` says what is wrong."""
-    check_client_id(client_id)
-    endpoints = resolve_endpoints(region, authorize_url, token_url)
+def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Request:
+    """Check every option of ``login()`` (``_options.LOGIN_OPTIONS``, with their defaults);
+    ``ConfigurationError`` says what is wrong."""
+    given = with_defaults(options)
+    check_client_id(given["client_id"])
+    endpoints = resolve_endpoints(given["region"], given["authorize_url"], given["token_url"])
+    redirect_uri: str = given["redirect_uri"]
     _check_port(check_redirect_uri(redirect_uri), endpoints)
+    paste: bool | Reader = given["paste"]
     return Request(
         redirect_uri=redirect_uri,
         endpoints=endpoints,
-        region=region,
-        client_id=client_id,
-        client_secret=client_secret or None,
-        scopes=normalize_scopes(scope),
-        scope_data=encode_scope_data(scope_data),
-        token_file=_writable(token_file),
-        request_timeout=request_timeout,
+        region=given["region"],
+        client_id=given["client_id"],
+        client_secret=given["client_secret"] or None,
+        scopes=normalize_scopes(given["scope"]),
+        scope_data=encode_scope_data(given["scope_data"]),
+        token_file=_writable(given["token_file"]),
+        timeout=check_seconds("timeout", given["timeout"]),
+        request_timeout=check_seconds("request_timeout", given["request_timeout"]),
         clock=clock,
         paste=_reader(paste, redirect_uri) if uses_paste(redirect_uri, paste) else None,
-        certfile=None if certfile is None else Path(certfile).expanduser(),
-        keyfile=None if keyfile is None else Path(keyfile).expanduser(),
+        certfile=_path(given["certfile"]),
+        keyfile=_path(given["keyfile"]),
     )
 
 
-def resolve_endpoints(
-    region: str, authorize_url: str | None = None, token_url: str | None = None
-) -> Endpoints:
-    """The region's endpoints, with either one overridden."""
-    if region not in REGIONS:
-        raise ConfigurationError(
-            f"Unknown region {region!r}: use one of {', '.join(REGIONS)} "
-            "(na North America, eu Europe, fe Far East)."
-        )
-    base = REGIONS[region]
-    return Endpoints(
-        checked_endpoint("--authorize-url", authorize_url) or base.authorize_url,
-        checked_endpoint("--token-url", token_url) or base.token_url,
-    )
-
-
-def checked_endpoint(option: str, url: str | None) -> str | None:
-    """An overriding endpoint must be https, or http on loopback (a fake LWA server): the token
-    request carries the code and the client secret."""
-    if not url:
-        return None
-    try:
-        parsed = URL(url)
-    except ValueError:
-        parsed = URL()
-    secure = parsed.scheme == "https" or (
-        parsed.scheme == "http" and (parsed.host or "").lower() in LOOPBACK_HOSTS
-    )
-    if not parsed.host or not secure:
-        raise ConfigurationError(
-            f"{option} {url!r} must be an https:// URL (http:// only on 127.0.0.1, [::1] or "
-            "localhost, such as a local fake LWA server)."
-        )
-    return url
+def _path(value: str | os.PathLike[str] | None) -> Path | None:
+    return None if value is None else Path(value).expanduser()
 
 
 def _check_port(url: URL, endpoints: Endpoints) -> None:
@@ -180,7 +139,8 @@ def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:
     except (OSError, RuntimeError) as exc:  # RuntimeError: "~user" with no such user
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigurationError(
-            f"Cannot write the token file {token_file}: {reason}. Choose another path (--out)."
+            f"Cannot write the token file {token_file}: {reason}. Choose another path "
+            "(`token_file`)."
         ) from None
     return path
 

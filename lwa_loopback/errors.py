@@ -1,25 +1,29 @@
 """Every way a login can fail, as one exception tree.
 
-    LoginError
-     ├── ConfigurationError (ValueError)    the options cannot work; nothing was sent
-     │    └── PasteError                    paste-back mode: nothing usable was pasted
-     ├── ListenError (OSError)              the return URL's port cannot be listened on
-     ├── ConsentError                       LWA redirected back with ``error=...``
-     ├── LoginTimeout (TimeoutError)        no redirect arrived in time
-     ├── ExchangeError                      the token endpoint refused or failed
-     ├── TokenFileError (OSError)           tokens obtained, but the file could not be written
-     └── TokenFileUnusable                  a token file is missing, unreadable or has no way
-                                            to a valid access token
+    LoginError                             exit 1 (never raised itself)
+     ├── ConfigurationError (ValueError)    exit 2  the options cannot work; nothing was sent
+     │    └── PasteError                    exit 2  paste-back mode: nothing usable was pasted
+     ├── ConsentError                       exit 3  the server redirected back with ``error=...``
+     ├── LoginTimeout (TimeoutError)        exit 4  no redirect arrived in time
+     ├── ExchangeError                      exit 5  the token endpoint refused or failed
+     ├── ListenError (OSError)              exit 6  the return URL's port cannot be listened on
+     ├── TokenFileError (OSError)           exit 7  tokens obtained, but the file could not be
+     │                                              written
+     └── TokenFileUnusable                  exit 8  a token file is missing, unreadable or has
+                                                    no way to a valid access token
 
-Each message says what happened and what to do next; the CLI prints it as it is. No message
-ever holds an authorization code, a token or a client secret.
+Each class carries its exit code (``exit_code``, as click's ``ClickException``); the command
+line reads it and is the only place that exits. Each message says what happened and what to do
+next, naming parameters as the library spells them (`token_file`); the command line swaps those
+for its flags (--out). No message ever holds an authorization code, a token or a client secret.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not from typing: `lwa-loopback token`'s quick path imports this module
 if TYPE_CHECKING:
+    from typing import ClassVar
+
     from ._tokens import Tokens
 
 __all__ = [
@@ -54,9 +58,13 @@ def seconds(value: float) -> str:
 class LoginError(Exception):
     """Base of every error lwa-loopback raises on purpose."""
 
+    exit_code: ClassVar[int] = 1
+
 
 class ConfigurationError(LoginError, ValueError):
     """The options given cannot work (a redirect URI that is not loopback, an unknown region)."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class PasteError(ConfigurationError):
@@ -66,6 +74,8 @@ class PasteError(ConfigurationError):
 
 class ListenError(LoginError, OSError):
     """The return URL's host and port cannot be listened on (in use, or not permitted)."""
+
+    exit_code: ClassVar[int] = 6
 
 
 class _LwaReportedError(LoginError):
@@ -80,9 +90,13 @@ class _LwaReportedError(LoginError):
 class ConsentError(_LwaReportedError):
     """LWA sent the browser back with ``error=...``: consent refused, or the request was bad."""
 
+    exit_code: ClassVar[int] = 3
+
 
 class LoginTimeout(LoginError, TimeoutError):
     """No redirect reached the return URL before the timeout."""
+
+    exit_code: ClassVar[int] = 4
 
 
 class ExchangeError(_LwaReportedError):
@@ -90,6 +104,8 @@ class ExchangeError(_LwaReportedError):
 
     ``status`` is the HTTP status when there was a response, else None.
     """
+
+    exit_code: ClassVar[int] = 5
 
     def __init__(
         self,
@@ -109,6 +125,8 @@ class TokenFileError(LoginError, OSError):
     ``tokens`` holds them: the code is spent, so they exist nowhere else.
     """
 
+    exit_code: ClassVar[int] = 7
+
     def __init__(self, message: str, *, tokens: Tokens):
         super().__init__(message)
         self.tokens = tokens
@@ -116,3 +134,5 @@ class TokenFileError(LoginError, OSError):
 
 class TokenFileUnusable(LoginError):
     """A token file is missing, unreadable or corrupt, or holds no way to a valid access token."""
+
+    exit_code: ClassVar[int] = 8

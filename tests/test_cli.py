@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lwa_loopback._cli import main
+from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
 from ._sockets import free_port

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lwa_loopback._describe import mask, relative
+from lwa_loopback._cli._describe import mask, relative
 
 
 @given(st.text(min_size=1, max_size=2048))

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from yarl import URL
 
 from lwa_loopback import ConfigurationError, login
-from lwa_loopback._cli import main
+from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 from ._paste_https_helpers import (

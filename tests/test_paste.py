@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from yarl import URL
 
 from lwa_loopback import ConsentError, LoginTimeout, PasteError, login
-from lwa_loopback._cli import main
+from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA
 
 from ._paste_https_helpers import PASTE_REDIRECT, LocationCatcher, StdinCli, consent_location

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lwa_loopback import TokenFileUnusable, read_token_file
-from lwa_loopback._quick import still_valid_token
+from lwa_loopback._cli._quick import still_valid_token
 from lwa_loopback.testing import FakeLWA
 
 from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lwa_loopback import Tokens, read_token_file
-from lwa_loopback._cli import main
+from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
 from ._token_file_helpers import EXPIRED_AGE, make_token_file, refused_token_url

@@ -37,7 +37,7 @@ def test_processes_at_once_make_one_refresh_request(fake_lwa: FakeLWA, token_fil
 HEAVY = ["aiohttp", "yarl", "multidict", "asyncio", "ssl", "logging", "tempfile", "concurrent"]
 _REPORT_MODULES = """
 import json, sys
-from lwa_loopback._cli import main
+from lwa_loopback._cli._main import main
 try:
     main(sys.argv[1:], prog_name="lwa-loopback")
 except SystemExit as exit:

@@ -2,7 +2,7 @@
 
 ``token`` runs in shell loops: while the access token is valid it reads one file and prints,
 and neither asyncio nor aiohttp is imported (``_refresh`` is loaded only when a refresh is due).
-Errors go through ``_cli.handles_errors``, the one place that picks exit codes.
+Errors go through ``_exits.handles_errors``, with ``--file`` naming the library's `token_file`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ from pathlib import Path
 
 import click
 
-from ._cli import _SETTINGS, _default_token_file, _say, _show_logs, handles_errors, main
+from .._defaults import MIN_VALID
+from .._token_file import default_token_file, read_token_file
+from ._exits import handles_errors
+from ._output import SETTINGS, say, show_logs
 from ._signals import run_async
-from ._tokens import read_token_file
+
+#: The token commands name the token file --file (``login`` writes it with --out).
+_FLAGS = {"token_file": "--file", "client_secret": "--client-secret"}
 
 _file_option = click.option(
     "--file", "token_file", envvar="LWA_TOKEN_FILE", show_envvar=True,
@@ -27,53 +32,53 @@ _secret_option = click.option(
 )
 
 
-@main.command(context_settings=_SETTINGS)
+@click.command(context_settings=SETTINGS)
 @_file_option
 @_secret_option
-@handles_errors
+@handles_errors(_FLAGS)
 def refresh(token_file: Path | None, client_secret: str | None) -> None:
     """Get a new access token with the file's refresh token, and rewrite the file (0600).
 
     Processes refreshing the same file at once make one request between them.
     """
-    from ._refresh import refresh as run_refresh
+    from .._refresh import refresh as run_refresh
 
-    path = token_file or _default_token_file()
-    _show_logs()
+    path = token_file or default_token_file()
+    show_logs(_FLAGS)
     tokens = run_async(lambda: run_refresh(path, client_secret=client_secret))
-    _say(f"Refreshed. {path} holds an access token valid for {tokens.expires_in // 60} minutes.")
+    say(f"Refreshed. {path} holds an access token valid for {tokens.expires_in // 60} minutes.")
 
 
-@main.command(context_settings=_SETTINGS)
+@click.command(context_settings=SETTINGS)
 @_file_option
-@click.option("--min-valid", default=60, show_default=True, metavar="SECONDS",
+@click.option("--min-valid", default=MIN_VALID, show_default=True, metavar="SECONDS",
               type=click.IntRange(min=0),
               help="Refresh first when the access token expires within this many seconds.")
 @_secret_option
-@handles_errors
+@handles_errors(_FLAGS)
 def token(token_file: Path | None, min_valid: int, client_secret: str | None) -> None:
     """Print a valid access token, alone, on stdout; refresh it first when it is about to expire.
 
     \b
       curl -H "Authorization: Bearer $(lwa-loopback token)" https://api.amazon.com/user/profile
     """
-    path = token_file or _default_token_file()
+    path = token_file or default_token_file()
     tokens = read_token_file(path)
     access_token = tokens.access_token
     if tokens.expires_within(min_valid):
-        from ._refresh import valid_access_token
+        from .._refresh import valid_access_token
 
-        _show_logs()
+        show_logs(_FLAGS)
         access_token = run_async(lambda: valid_access_token(
             path, min_valid=min_valid, client_secret=client_secret))
     click.echo(access_token)
 
 
-@main.command(context_settings=_SETTINGS)
+@click.command(context_settings=SETTINGS)
 @_file_option
 @click.option("--json", "as_json", is_flag=True,
               help="The same as JSON, for scripts (tokens masked there too).")
-@handles_errors
+@handles_errors(_FLAGS)
 def show(token_file: Path | None, as_json: bool) -> None:
     """What the token file holds: client, region, scopes, expiry. Tokens are masked."""
     import json
@@ -81,7 +86,7 @@ def show(token_file: Path | None, as_json: bool) -> None:
 
     from ._describe import describe, render
 
-    path = token_file or _default_token_file()
+    path = token_file or default_token_file()
     tokens = read_token_file(path)
     now = datetime.now(timezone.utc)
     if as_json:

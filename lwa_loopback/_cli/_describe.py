@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ._tokens import Tokens
+from .._tokens import Tokens
 
 _SHOWN = 8  # "Atza|IwE...": enough to tell two tokens apart, far too little to use one
 _ELLIPSIS = "..."

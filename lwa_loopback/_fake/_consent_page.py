@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from yarl import URL
 
-from . import _pages
+from .. import _pages
 
 # What Amazon's consent page says for the common scopes; others are shown by name.
 _SCOPE_WORDS = {

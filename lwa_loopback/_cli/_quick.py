@@ -12,19 +12,17 @@ import json
 import os
 import sys
 
-from . import _token_json
+from .. import _token_json
+from .._defaults import MIN_VALID
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-_DEFAULT_MIN_VALID = 60  # as the full command's --min-valid
-
-
 def main() -> None:
     access_token = still_valid_token(sys.argv[1:], os.environ)
     if access_token is None:
-        from ._cli import run
+        from ._main import run
 
         run()
         return
@@ -70,7 +68,7 @@ def _token_options(args: Sequence[str]) -> tuple[str | None, int] | None:
             return None
         values[name] = value
     try:
-        min_valid = int(values.get("--min-valid", _DEFAULT_MIN_VALID))
+        min_valid = int(values.get("--min-valid", MIN_VALID))
     except ValueError:
         return None
     if min_valid < 0:

@@ -1,0 +1,84 @@
+"""``lwa-loopback login``: its options are built from the one table, ``_options.LOGIN_OPTIONS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._options import LOGIN_OPTIONS, Option
+from .._regions import REGIONS
+from ._exits import handles_errors
+from ._output import SETTINGS, announce, say, show_logs, system_browser
+from ._signals import run_async, sigterm_raises
+
+_SECONDS = click.FloatRange(min=0, min_open=True)
+_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click option for one login option: same name, default, help and variable."""
+    settings: dict[str, Any] = {"help": option.help, "envvar": option.envvar,
+                                "show_envvar": option.envvar is not None}
+    if option.kind == "flag":
+        settings.update(is_flag=True, envvar=None, show_envvar=False)
+    elif option.kind == "several":
+        settings.update(multiple=True)
+    elif option.kind == "path":
+        settings.update(type=_PATH)
+    elif option.kind == "seconds":
+        settings.update(type=_SECONDS)
+    elif option.kind == "choice":
+        settings.update(type=click.Choice(list(REGIONS)))
+    if option.default is not None and option.kind != "flag":
+        settings.update(default=option.default, show_default=True)
+    return click.option(option.flag, option.name, required=option.required, **settings)
+
+
+def login_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(LOGIN_OPTIONS):
+        command = click_option(option)(command)
+    return command
+
+
+@click.command(context_settings=SETTINGS)
+@login_options
+@click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
+@click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
+@handles_errors()
+def login(no_browser: bool, as_json: bool, **options: Any) -> None:
+    """Sign in through the browser once and save the tokens.
+
+    Listens on the return URL, opens the consent page, exchanges the code LWA sends back at
+    once, writes the token file (mode 0600) and exits. With --paste (or a return URL that is
+    not loopback) nothing listens: paste the address the browser ended on.
+    """
+    from .._request import prepare, start
+    from .._token_file import default_token_file
+
+    options["token_file"] = (options["token_file"] or default_token_file()).expanduser()
+    warning = None if options["client_secret"] else (
+        "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
+        "token, so these tokens stop working in an hour.")
+    show_logs()
+    with sigterm_raises():
+        # Checked, bound and printed before asyncio and aiohttp are even imported: the person
+        # reads the consent page while the rest loads.
+        started = start(prepare(**options))
+        request = started.request
+        announce(started.consent_url, None if request.paste else request.timeout, warning)
+        from .._flow import complete
+
+        tokens = run_async(lambda: complete(started, None if no_browser else system_browser))
+    report(tokens.expires_in, tokens.refresh_token is not None, options["token_file"])
+    if as_json:
+        click.echo(tokens.dumps(), nl=False)
+
+
+def report(expires_in: int, has_refresh_token: bool, token_file: Path) -> None:
+    refresh = ("refresh token saved" if has_refresh_token
+               else "no refresh token: log in again when it expires")
+    say(f"Signed in. Tokens saved to {token_file} "
+        f"(access token valid for {expires_in // 60} minutes; {refresh}).")

@@ -1,0 +1,102 @@
+"""The token file: JSON, mode 0600, in a private folder, always replaced atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+from pathlib import Path
+
+from . import _token_json
+from ._tokens import Tokens
+from .errors import TokenFileUnusable
+
+FILE_MODE = 0o600
+_FOLDER_MODE = 0o700
+
+
+def default_token_file() -> Path:
+    """``$XDG_CONFIG_HOME/lwa-loopback/tokens.json``, or ``~/.config/...`` when it is unset."""
+    return Path(_token_json.default_path(os.environ))
+
+
+def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
+    """Write ``tokens`` to ``path`` atomically, mode 0600; its folder is made 0700 when missing.
+
+    A reader sees the old file or the new one, never half of either: the JSON goes to a
+    temporary file in the same folder, is flushed to disk, then renamed over the old one.
+    """
+    import tempfile  # here, not above: `lwa-loopback token` only reads, and it starts fast
+
+    target = Path(path).expanduser()
+    target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
+    # mkstemp creates the file 0600 from the start, so no other user can open it in between.
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(tokens.dumps())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, FILE_MODE)
+        os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    _fsync_folder(target.parent)
+    return target
+
+
+def check_writable(path: Path) -> None:
+    """Raise the ``OSError`` that writing a token file at ``path`` would meet, if any.
+
+    Makes the folder (0700) as ``write_token_file`` would, and creates and removes a private
+    file beside the target: the same steps, so the same failures, without touching an
+    existing file.
+    """
+    import secrets
+
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+    path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
+    probe = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    os.unlink(probe)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; not every platform can open a folder.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def read_token_file(path: str | os.PathLike[str]) -> Tokens:
+    """Load a token file; ``TokenFileUnusable`` says what is wrong and what to run."""
+    target = Path(path).expanduser()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TokenFileUnusable(
+            f"No token file at {target}. Run `lwa-loopback login ...` first "
+            "(or pass --file with the path login wrote)."
+        ) from None
+    except OSError as exc:
+        raise TokenFileUnusable(
+            f"Cannot read the token file {target}: {exc.strerror or exc}. Check that it is a file "
+            "you may read, or run `lwa-loopback login ...` to write a new one."
+        ) from None
+    except UnicodeDecodeError:
+        text = ""  # not UTF-8, so not JSON: reported as corrupt just below
+    try:
+        return Tokens.from_json(json.loads(text))
+    except ValueError as exc:
+        raise TokenFileUnusable(
+            f"The token file {target} is not a valid lwa-loopback token file: {exc}. "
+            "It was left as it is; run `lwa-loopback login ...` with --out to a new path, "
+            "or move it away and log in again."
+        ) from None

@@ -69,12 +69,33 @@ def command(tool: str, lwa: FakeLWA, out_file: Path) -> tuple[list[str], dict[st
         env["PYTHONPATH"] = OURS_FROM
     if tool == GOOGLE:
         env["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the fake's token URL is plain http
-        return [sys.executable, str(HERE / "google_login.py"), lwa.authorize_url,
-                lwa.token_url, lwa.client_id, str(out_file)], env
-    return [sys.executable, "-m", "lwa_loopback", "login", "--no-browser",
-            "--client-id", lwa.client_id, "--redirect-uri", "http://127.0.0.1:0/callback",
-            "--scope", "profile", "--authorize-url", lwa.authorize_url,
-            "--token-url", lwa.token_url, "--out", str(out_file)], env
+        return [
+            sys.executable,
+            str(HERE / "google_login.py"),
+            lwa.authorize_url,
+            lwa.token_url,
+            lwa.client_id,
+            str(out_file),
+        ], env
+    return [
+        sys.executable,
+        "-m",
+        "lwa_loopback",
+        "login",
+        "--no-browser",
+        "--client-id",
+        lwa.client_id,
+        "--redirect-uri",
+        "http://127.0.0.1:0/callback",
+        "--scope",
+        "profile",
+        "--authorize-url",
+        lwa.authorize_url,
+        "--token-url",
+        lwa.token_url,
+        "--out",
+        str(out_file),
+    ], env
 
 
 class Child:
@@ -83,8 +104,9 @@ class Child:
     def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
         self.started = time.perf_counter()
         # cwd away from the checkout: ``-m`` would import the package found there first.
-        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self.lines: list[str] = []
         self._new_line = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
@@ -99,7 +121,8 @@ class Child:
     def wait_for_line(self, prefix: str, timeout: float = 30.0) -> str:
         with self._new_line:
             found = self._new_line.wait_for(
-                lambda: any(line.startswith(prefix) for line in self.lines), timeout)
+                lambda: any(line.startswith(prefix) for line in self.lines), timeout
+            )
             if not found:
                 raise RuntimeError(f"no line starting {prefix!r}: {self.lines}")
             return next(line for line in self.lines if line.startswith(prefix))
@@ -151,8 +174,12 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         conn.close()
 
 
-def login_once(tool: str, lwa: FakeLWA, before_callback: Callable[[Child, str], None],
-               consent_pause: float = 0.0) -> Run:
+def login_once(
+    tool: str,
+    lwa: FakeLWA,
+    before_callback: Callable[[Child, str], None],
+    consent_pause: float = 0.0,
+) -> Run:
     with tempfile.TemporaryDirectory() as folder:
         out_file = Path(folder) / "tokens.json"
         child = Child(*command(tool, lwa, out_file), cwd=Path(folder))
@@ -200,9 +227,16 @@ def compare(lwa: FakeLWA, runs: int, consent_pause: float) -> dict[str, list[Run
 
 
 # -- stray load ----------------------------------------------------------------------------------
-JUNK_TARGETS = ["/", "/favicon.ico", "/callback", "/callback?state=forged&code=stolen",
-                "/callback?code=x", "/callback/../callback?state=a&state=b", "/%ff%fe",
-                "/callback?state=" + "A" * 4000]
+JUNK_TARGETS = [
+    "/",
+    "/favicon.ico",
+    "/callback",
+    "/callback?state=forged&code=stolen",
+    "/callback?code=x",
+    "/callback/../callback?state=a&state=b",
+    "/%ff%fe",
+    "/callback?state=" + "A" * 4000,
+]
 
 
 @dataclass
@@ -237,8 +271,9 @@ def stray_load(tool: str, lwa: FakeLWA, count: int) -> Stray:
             first = 1
         tally["before"] = child.rss_kib()
         with ThreadPoolExecutor(max_workers=16) as pool:
-            tally["answered"] += sum(pool.map(lambda i: junk_request(host, port, i),
-                                              range(first, count)))
+            tally["answered"] += sum(
+                pool.map(lambda i: junk_request(host, port, i), range(first, count))
+            )
         tally["after"] = child.rss_kib()
 
     run = login_once(tool, lwa, junk)
@@ -253,11 +288,19 @@ async def concurrent_flows(count: int) -> dict[str, float]:
     async with FakeLWA() as lwa:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            tokens = await asyncio.gather(*(
-                login(**lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback",
-                      scope="profile", token_file=Path(folder) / f"{i}.json",
-                      open_browser=HeadlessBrowser(), timeout=60)
-                for i in range(count)))
+            tokens = await asyncio.gather(
+                *(
+                    login(
+                        **lwa.login_options(),
+                        redirect_uri="http://127.0.0.1:0/callback",
+                        scope="profile",
+                        token_file=Path(folder) / f"{i}.json",
+                        open_browser=HeadlessBrowser(),
+                        timeout=60,
+                    )
+                    for i in range(count)
+                )
+            )
             seconds = time.perf_counter() - started
     assert len({t.access_token for t in tokens}) == count
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -265,19 +308,30 @@ async def concurrent_flows(count: int) -> dict[str, float]:
 
 
 def concurrent_in_child(count: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--concurrent-child", str(count)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--concurrent-child", str(count)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     result: dict[str, float] = json.loads(out)
     return result
 
 
 # -- the report ----------------------------------------------------------------------------------
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
-    return (f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def ms(seconds: float) -> str:
@@ -288,8 +342,14 @@ def mib(kib: float) -> str:
     return f"{kib / 1024:.1f} MiB"
 
 
-def report(instant: dict[str, list[Run]], paused: dict[str, list[Run]], pause: float,
-           strays: list[Stray], concurrent: dict[str, float], runs: int) -> Iterator[str]:
+def report(
+    instant: dict[str, list[Run]],
+    paused: dict[str, list[Run]],
+    pause: float,
+    strays: list[Stray],
+    concurrent: dict[str, float],
+    runs: int,
+) -> Iterator[str]:
     yield f"Machine: {machine()}. Medians of {runs} runs each, interleaved.\n"
     yield f"| measure | {OURS} | {GOOGLE} | ratio |"
     yield "|---|---|---|---|"
@@ -297,8 +357,12 @@ def report(instant: dict[str, list[Run]], paused: dict[str, list[Run]], pause: f
     rows = [
         ("time to ready", instant, lambda r: r.ready, ms),
         ("callback to done, callback sent at once", instant, lambda r: r.callback_to_done, ms),
-        (f"callback to done, callback after {pause:g} s on the consent page", paused,
-         lambda r: r.callback_to_done, ms),
+        (
+            f"callback to done, callback after {pause:g} s on the consent page",
+            paused,
+            lambda r: r.callback_to_done,
+            ms,
+        ),
         ("whole headless flow, wall time", instant, lambda r: r.wall, ms),
         ("whole headless flow, peak RSS", instant, lambda r: r.peak_kib, mib),
     ]
@@ -306,16 +370,23 @@ def report(instant: dict[str, list[Run]], paused: dict[str, list[Run]], pause: f
         a = median([pick(r) for r in results[OURS]])
         b = median([pick(r) for r in results[GOOGLE]])
         yield f"| {name} | {shown(a)} | {shown(b)} | {a / b:.2f} |"
-    yield (f"| {concurrent['flows']:.0f} concurrent flows in one process | "
-           f"{concurrent['seconds']:.2f} s, peak RSS {mib(concurrent['peak_kib'])} | "
-           "not measured: blocking, one flow per call | |")
+    yield (
+        f"| {concurrent['flows']:.0f} concurrent flows in one process | "
+        f"{concurrent['seconds']:.2f} s, peak RSS {mib(concurrent['peak_kib'])} | "
+        "not measured: blocking, one flow per call | |"
+    )
     cells = []
     for stray in strays:
-        outcome = "flow completed" if stray.run.exit_status == 0 and stray.run.saved else (
-            f"flow FAILED (exit {stray.run.exit_status})")
-        cells.append(f"{stray.sent} junk requests, {stray.answered} answered; {outcome}; RSS "
-                     f"{mib(stray.rss_before_kib)} before, {mib(stray.rss_after_kib)} after, "
-                     f"peak {mib(stray.run.peak_kib)}")
+        outcome = (
+            "flow completed"
+            if stray.run.exit_status == 0 and stray.run.saved
+            else (f"flow FAILED (exit {stray.run.exit_status})")
+        )
+        cells.append(
+            f"{stray.sent} junk requests, {stray.answered} answered; {outcome}; RSS "
+            f"{mib(stray.rss_before_kib)} before, {mib(stray.rss_after_kib)} after, "
+            f"peak {mib(stray.run.peak_kib)}"
+        )
     yield f"| stray load | {' | '.join(cells)} | |"
 
 
@@ -325,8 +396,11 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=100)
     parser.add_argument("--junk", type=int, default=2000)
     parser.add_argument("--consent-pause", type=float, default=1.0)
-    parser.add_argument("--ours-from", metavar="DIR",
-                        help="import lwa_loopback from DIR instead (an older checkout)")
+    parser.add_argument(
+        "--ours-from",
+        metavar="DIR",
+        help="import lwa_loopback from DIR instead (an older checkout)",
+    )
     parser.add_argument("--concurrent-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     global OURS_FROM

@@ -27,8 +27,9 @@ def main() -> None:
     }
     flow = InstalledAppFlow.from_client_config(config, scopes=["profile"])
     # The URL alone on its line, as lwa-loopback prints it, so one driver reads both.
-    credentials = flow.run_local_server(host="127.0.0.1", port=0, open_browser=False,
-                                        authorization_prompt_message="{url}")
+    credentials = flow.run_local_server(
+        host="127.0.0.1", port=0, open_browser=False, authorization_prompt_message="{url}"
+    )
     with open(out_file, "w", encoding="utf-8") as out:
         out.write(credentials.to_json())
 

@@ -48,26 +48,40 @@ async def main(rounds: int) -> None:
         base = {**lwa.login_options(), "scope": "profile", "timeout": 30.0}
 
         async def plain(i: int) -> None:
-            await login(**base, redirect_uri="http://127.0.0.1:0/callback",
-                        token_file=folder / f"http-{i}.json",
-                        open_browser=registering(lwa, HeadlessBrowser()))
+            await login(
+                **base,
+                redirect_uri="http://127.0.0.1:0/callback",
+                token_file=folder / f"http-{i}.json",
+                open_browser=registering(lwa, HeadlessBrowser()),
+            )
 
         async def https(i: int) -> None:
             browser = TrustingBrowser(context=certificate.client_context())
-            await login(**base, redirect_uri="https://127.0.0.1:0/callback",
-                        token_file=folder / f"https-{i}.json", certfile=certificate.certfile,
-                        keyfile=certificate.keyfile, open_browser=registering(lwa, browser))
+            await login(
+                **base,
+                redirect_uri="https://127.0.0.1:0/callback",
+                token_file=folder / f"https-{i}.json",
+                certfile=certificate.certfile,
+                keyfile=certificate.keyfile,
+                open_browser=registering(lwa, browser),
+            )
 
         async def paste(i: int) -> None:
             catcher = LocationCatcher()
-            await login(**base, redirect_uri="https://example.com/lwa/callback",
-                        token_file=folder / f"paste-{i}.json", open_browser=catcher,
-                        paste=catcher.paste)
+            await login(
+                **base,
+                redirect_uri="https://example.com/lwa/callback",
+                token_file=folder / f"paste-{i}.json",
+                open_browser=catcher,
+                paste=catcher.paste,
+            )
 
         for name, once in (("http", plain), ("https", https), ("paste-back", paste)):
             times = await _time(rounds, once)
-            print(f"{name:>10}: median {statistics.median(times):6.1f} ms, "
-                  f"worst {max(times):6.1f} ms over {rounds} logins")
+            print(
+                f"{name:>10}: median {statistics.median(times):6.1f} ms, "
+                f"worst {max(times):6.1f} ms over {rounds} logins"
+            )
 
 
 if __name__ == "__main__":

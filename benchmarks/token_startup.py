@@ -25,16 +25,26 @@ from lwa_loopback import Tokens, write_token_file
 
 
 def valid_token_file(folder: Path) -> Path:
-    return write_token_file(folder / "tokens.json", Tokens(
-        access_token="Atza|benchmark.not-a-real-token", refresh_token="Atzr|benchmark.not-real",
-        token_type="bearer", expires_in=3600, obtained_at=datetime.now(timezone.utc),
-        scope="profile", client_id="amzn1.application-oa2-client.benchmark", region="na",
-        token_url="http://127.0.0.1:9/auth/o2/token",
-    ))
+    return write_token_file(
+        folder / "tokens.json",
+        Tokens(
+            access_token="Atza|benchmark.not-a-real-token",
+            refresh_token="Atzr|benchmark.not-real",
+            token_type="bearer",
+            expires_in=3600,
+            obtained_at=datetime.now(timezone.utc),
+            scope="profile",
+            client_id="amzn1.application-oa2-client.benchmark",
+            region="na",
+            token_url="http://127.0.0.1:9/auth/o2/token",
+        ),
+    )
 
 
-_READ_ONLY = ("import sys; from lwa_loopback._token_file import read_token_file; "
-              "print(read_token_file(sys.argv[1]).access_token)")
+_READ_ONLY = (
+    "import sys; from lwa_loopback._token_file import read_token_file; "
+    "print(read_token_file(sys.argv[1]).access_token)"
+)
 
 
 def commands(token_file: Path) -> dict[str, list[str]]:
@@ -74,8 +84,10 @@ def report(times: dict[str, list[float]], runs: int) -> None:
     print(f"{'command':<32}{'median ms':>10}{'min ms':>9}{'+ over python':>15}")
     for name, seconds in times.items():
         median = statistics.median(seconds)
-        print(f"{name:<32}{median * 1000:>10.1f}{min(seconds) * 1000:>9.1f}"
-              f"{(median - floor) * 1000:>+14.1f}")
+        print(
+            f"{name:<32}{median * 1000:>10.1f}{min(seconds) * 1000:>9.1f}"
+            f"{(median - floor) * 1000:>+14.1f}"
+        )
 
 
 def main() -> None:

@@ -42,18 +42,23 @@ def masked(token: str) -> str:
 async def sign_in(scopes: list[str]) -> Tokens:
     env = os.environ
     return await login(
-        client_id=env["LWA_CLIENT_ID"], client_secret=env.get("LWA_CLIENT_SECRET"),
+        client_id=env["LWA_CLIENT_ID"],
+        client_secret=env.get("LWA_CLIENT_SECRET"),
         redirect_uri=env.get("LWA_REDIRECT_URI", "http://127.0.0.1:8080/callback"),
-        scope=scopes, scope_data=voluntary(scopes), region=env.get("LWA_REGION", "na"),
-        authorize_url=env.get("LWA_AUTHORIZE_URL"), token_url=env.get("LWA_TOKEN_URL"),
+        scope=scopes,
+        scope_data=voluntary(scopes),
+        region=env.get("LWA_REGION", "na"),
+        authorize_url=env.get("LWA_AUTHORIZE_URL"),
+        token_url=env.get("LWA_TOKEN_URL"),
         token_file=env.get("LWA_TOKEN_FILE") or default_token_file(),
     )
 
 
 async def call_api(api_url: str, tokens: Tokens) -> None:
-    async with aiohttp.ClientSession() as session, session.get(
-        api_url, headers=bearer_header(tokens)
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(api_url, headers=bearer_header(tokens)) as response,
+    ):
         print(f"GET {api_url} -> HTTP {response.status}")
 
 
@@ -68,9 +73,13 @@ async def main(scopes: list[str], api_url: str | None) -> None:
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scope", dest="scopes", action="append",
-                        help="a portability::... scope; repeat for several "
-                             "(default: portability::customer_profile)")
+    parser.add_argument(
+        "--scope",
+        dest="scopes",
+        action="append",
+        help="a portability::... scope; repeat for several "
+        "(default: portability::customer_profile)",
+    )
     parser.add_argument("--api-url", help="an API address to call with the bearer header")
     return parser.parse_args()
 

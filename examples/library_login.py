@@ -29,8 +29,11 @@ async def main(token_file: Path) -> lwa_loopback.Tokens:
         )
     async with FakeLWA() as fake:
         return await lwa_loopback.login(
-            **fake.login_options(), redirect_uri="http://127.0.0.1:0/callback",
-            scope="profile", token_file=token_file, open_browser=HeadlessBrowser(),
+            **fake.login_options(),
+            redirect_uri="http://127.0.0.1:0/callback",
+            scope="profile",
+            token_file=token_file,
+            open_browser=HeadlessBrowser(),
         )
 
 

@@ -20,15 +20,21 @@ from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 def sign_in(token_file: Path, **lwa_options: Any) -> Tokens:
     """The code under test: your application's own login step."""
-    return login_sync(**lwa_options, redirect_uri="http://127.0.0.1:0/callback",
-                      scope="profile", token_file=token_file, timeout=30.0)
+    return login_sync(
+        **lwa_options,
+        redirect_uri="http://127.0.0.1:0/callback",
+        scope="profile",
+        token_file=token_file,
+        timeout=30.0,
+    )
 
 
 def test_sign_in_saves_a_refresh_token(
     fake_lwa: FakeLWA, lwa_headless_browser: HeadlessBrowser, tmp_path: Path
 ) -> None:
-    tokens = sign_in(tmp_path / "tokens.json", **fake_lwa.login_options(),
-                     open_browser=lwa_headless_browser)
+    tokens = sign_in(
+        tmp_path / "tokens.json", **fake_lwa.login_options(), open_browser=lwa_headless_browser
+    )
 
     assert read_token_file(tmp_path / "tokens.json").access_token == tokens.access_token
     assert tokens.refresh_token is not None
@@ -42,8 +48,9 @@ def test_sign_in_reports_a_refusal(
     fake_lwa.consent_error = "access_denied"
 
     with pytest.raises(ConsentError) as caught:
-        sign_in(tmp_path / "tokens.json", **fake_lwa.login_options(),
-                open_browser=lwa_headless_browser)
+        sign_in(
+            tmp_path / "tokens.json", **fake_lwa.login_options(), open_browser=lwa_headless_browser
+        )
 
     assert caught.value.error == "access_denied"
     assert not (tmp_path / "tokens.json").exists()

@@ -23,8 +23,11 @@ async def open_consent_page(url: str) -> None:
     log.info("Opening the consent page: %s", url)
     shown = show_in_notebook(url)
     if not await open_system_browser(url) and not shown:
-        log.warning("No browser could be opened here: open this address yourself to sign in "
-                    "with Amazon:\n%s", url)
+        log.warning(
+            "No browser could be opened here: open this address yourself to sign in "
+            "with Amazon:\n%s",
+            url,
+        )
 
 
 async def open_system_browser(url: str) -> bool:
@@ -43,17 +46,24 @@ def show_in_notebook(url: str) -> bool:
         return False
     # Imported by name at run time: IPython is not a dependency, so mypy need not know it.
     display = importlib.import_module("IPython.display").display
-    display({"text/html": consent_link_html(url),
-             "text/plain": f"Open this address to sign in with Amazon: {url}"}, raw=True)
+    display(
+        {
+            "text/html": consent_link_html(url),
+            "text/plain": f"Open this address to sign in with Amazon: {url}",
+        },
+        raw=True,
+    )
     return True
 
 
 def consent_link_html(url: str) -> str:
     # Escaped: the URL carries the caller's client id and scopes.
     href = html.escape(url, quote=True)
-    return (f'<p><a href="{href}" target="_blank" rel="noopener noreferrer">'
-            "Sign in with Amazon</a> (opens the consent page; this cell waits for the "
-            "redirect)</p>")
+    return (
+        f'<p><a href="{href}" target="_blank" rel="noopener noreferrer">'
+        "Sign in with Amazon</a> (opens the consent page; this cell waits for the "
+        "redirect)</p>"
+    )
 
 
 def _kernel_shell() -> Any:

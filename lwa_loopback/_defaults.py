@@ -28,7 +28,5 @@ def check_seconds(name: str, value: float) -> float:
     """A duration option: a positive, finite number of seconds (``nan`` and ``inf`` would turn
     every comparison against the clock into nonsense)."""
     if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(
-            f"`{name}` must be a positive number of seconds, not {value!r}."
-        )
+        raise ConfigurationError(f"`{name}` must be a positive number of seconds, not {value!r}.")
     return float(value)

@@ -116,12 +116,12 @@ class _Advice:
 _RETRY_ADVICE = {
     "authorization_code": _Advice(
         network="Check the network and the --region or --token-url; if the code may have been "
-                "used, log in again.",
+        "used, log in again.",
         server="try again in a minute (a login needs a new code).",
     ),
     "refresh_token": _Advice(
         network="Check the network and try again (the token file's token_url is where the "
-                "request went); the refresh token can be used again.",
+        "request went); the refresh token can be used again.",
         server="try again in a minute.",
     ),
 }

@@ -184,8 +184,11 @@ async def _finish(
     scope = outcome.scope or " ".join(request.scopes)
     try:
         tokens = await exchange_code(
-            request.client(), code=outcome.code, redirect_uri=redirect_uri,
-            code_verifier=pkce.code_verifier, scope=scope,
+            request.client(),
+            code=outcome.code,
+            redirect_uri=redirect_uri,
+            code_verifier=pkce.code_verifier,
+            scope=scope,
         )
     except ExchangeError as exc:
         answer(_pages.exchange_failed(str(exc)))
@@ -244,10 +247,13 @@ async def _settle(
             await browser
         return
     if not browser.cancelled() and browser.exception() is not None:
-        log.warning("Could not open the browser (%s); open the URL above yourself.",
-                    browser.exception())
+        log.warning(
+            "Could not open the browser (%s); open the URL above yourself.", browser.exception()
+        )
 
 
 login_sync = synced(
-    login, "``login()`` for synchronous code; inside a running event loop (a notebook cell) it "
-    "runs the flow on a worker thread. Takes the same keyword arguments.")
+    login,
+    "``login()`` for synchronous code; inside a running event loop (a notebook cell) it "
+    "runs the flow on a worker thread. Takes the same keyword arguments.",
+)

@@ -36,37 +36,95 @@ class Option:
 
 
 LOGIN_OPTIONS: tuple[Option, ...] = (
-    Option("client_id", "The LWA client (security profile) id: amzn1.application-oa2-client....",
-           envvar="LWA_CLIENT_ID", required=True),
-    Option("client_secret", "The client secret; without it LWA sends no refresh token. Prefer "
-           "the environment variable to the command line.", envvar="LWA_CLIENT_SECRET"),
-    Option("redirect_uri", "The exact registered return URL, e.g. "
-           "http://127.0.0.1:8080/callback; the tool listens on its host, port and path.",
-           envvar="LWA_REDIRECT_URI", required=True),
-    Option("scope", "Scope to request; repeat it, or give several separated by spaces "
-           "(profile postal_code).", envvar="LWA_SCOPE", kind="several", required=True),
-    Option("scope_data", 'JSON sent as LWA\'s scope_data, e.g. {"profile":{"essential":false}}.',
-           envvar="LWA_SCOPE_DATA"),
-    Option("region", "Picks the consent page and token endpoint: " + ", ".join(REGIONS) + ".",
-           default=DEFAULT_REGION, envvar="LWA_REGION", kind="choice"),
-    Option("authorize_url", "Override the region's consent page (tests, proxies).",
-           envvar="LWA_AUTHORIZE_URL"),
-    Option("token_url", "Override the region's token endpoint (tests, proxies).",
-           envvar="LWA_TOKEN_URL"),
-    Option("token_file", "Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/"
-           "tokens.json; the library writes none unless given one]", envvar="LWA_TOKEN_FILE",
-           kind="path", cli_flag="--out"),
-    Option("timeout", "Seconds to wait for the redirect (or the pasted address).",
-           default=LOGIN_TIMEOUT, envvar="LWA_TIMEOUT", kind="seconds"),
-    Option("request_timeout", "Seconds one token request may take.", default=REQUEST_TIMEOUT,
-           envvar="LWA_REQUEST_TIMEOUT", kind="seconds"),
-    Option("paste", "Paste-back mode: listen nowhere; paste the address the browser ended on "
-           "(for remote machines). Chosen by itself for a return URL that is not loopback.",
-           default=False, kind="flag"),
-    Option("certfile", "PEM certificate for an https://localhost or https://127.0.0.1 return "
-           "URL.", envvar="LWA_CERTFILE", kind="path"),
-    Option("keyfile", "Its unencrypted PEM key (unless the key is in --certfile).",
-           envvar="LWA_KEYFILE", kind="path"),
+    Option(
+        "client_id",
+        "The LWA client (security profile) id: amzn1.application-oa2-client....",
+        envvar="LWA_CLIENT_ID",
+        required=True,
+    ),
+    Option(
+        "client_secret",
+        "The client secret; without it LWA sends no refresh token. Prefer "
+        "the environment variable to the command line.",
+        envvar="LWA_CLIENT_SECRET",
+    ),
+    Option(
+        "redirect_uri",
+        "The exact registered return URL, e.g. "
+        "http://127.0.0.1:8080/callback; the tool listens on its host, port and path.",
+        envvar="LWA_REDIRECT_URI",
+        required=True,
+    ),
+    Option(
+        "scope",
+        "Scope to request; repeat it, or give several separated by spaces (profile postal_code).",
+        envvar="LWA_SCOPE",
+        kind="several",
+        required=True,
+    ),
+    Option(
+        "scope_data",
+        'JSON sent as LWA\'s scope_data, e.g. {"profile":{"essential":false}}.',
+        envvar="LWA_SCOPE_DATA",
+    ),
+    Option(
+        "region",
+        "Picks the consent page and token endpoint: " + ", ".join(REGIONS) + ".",
+        default=DEFAULT_REGION,
+        envvar="LWA_REGION",
+        kind="choice",
+    ),
+    Option(
+        "authorize_url",
+        "Override the region's consent page (tests, proxies).",
+        envvar="LWA_AUTHORIZE_URL",
+    ),
+    Option(
+        "token_url",
+        "Override the region's token endpoint (tests, proxies).",
+        envvar="LWA_TOKEN_URL",
+    ),
+    Option(
+        "token_file",
+        "Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/"
+        "tokens.json; the library writes none unless given one]",
+        envvar="LWA_TOKEN_FILE",
+        kind="path",
+        cli_flag="--out",
+    ),
+    Option(
+        "timeout",
+        "Seconds to wait for the redirect (or the pasted address).",
+        default=LOGIN_TIMEOUT,
+        envvar="LWA_TIMEOUT",
+        kind="seconds",
+    ),
+    Option(
+        "request_timeout",
+        "Seconds one token request may take.",
+        default=REQUEST_TIMEOUT,
+        envvar="LWA_REQUEST_TIMEOUT",
+        kind="seconds",
+    ),
+    Option(
+        "paste",
+        "Paste-back mode: listen nowhere; paste the address the browser ended on "
+        "(for remote machines). Chosen by itself for a return URL that is not loopback.",
+        default=False,
+        kind="flag",
+    ),
+    Option(
+        "certfile",
+        "PEM certificate for an https://localhost or https://127.0.0.1 return URL.",
+        envvar="LWA_CERTFILE",
+        kind="path",
+    ),
+    Option(
+        "keyfile",
+        "Its unencrypted PEM key (unless the key is in --certfile).",
+        envvar="LWA_KEYFILE",
+        kind="path",
+    ),
 )
 
 #: ``login()``'s keyword arguments that only a program can give (a callable, a clock).

@@ -64,10 +64,12 @@ class Page:
 
 
 def signed_in(token_file: str | None) -> Page:
-    where = (f"The tokens were saved to `{token_file}`." if token_file
-             else "The tokens were received.")
-    return Page(200, "Signed in", (where,), "You can close this tab and go back to the terminal.",
-                "ok")
+    where = (
+        f"The tokens were saved to `{token_file}`." if token_file else "The tokens were received."
+    )
+    return Page(
+        200, "Signed in", (where,), "You can close this tab and go back to the terminal.", "ok"
+    )
 
 
 def consent_refused(error: str, description: str | None) -> Page:
@@ -75,34 +77,45 @@ def consent_refused(error: str, description: str | None) -> Page:
     if description:
         lines += (description,)
     return Page(
-        200, "Sign-in not completed", lines,
+        200,
+        "Sign-in not completed",
+        lines,
         "Nothing was saved. Close this tab; the terminal says what to do next.",
     )
 
 
 def exchange_failed(message: str) -> Page:
     return Page(
-        502, "Sign-in failed", ("Amazon sent a code, but trading it for tokens failed.", message),
+        502,
+        "Sign-in failed",
+        ("Amazon sent a code, but trading it for tokens failed.", message),
         "Nothing was saved. Close this tab and run the login again.",
     )
 
 
 def not_saved(message: str) -> Page:
     return Page(
-        500, "Tokens not saved", (message,),
+        500,
+        "Tokens not saved",
+        (message,),
         "The tokens are printed in the terminal: copy them now, they cannot be fetched again.",
     )
 
 
 def bad_callback(reason: str) -> Page:
     return Page(
-        400, "This is not the sign-in you started", (reason,),
+        400,
+        "This is not the sign-in you started",
+        (reason,),
         "If you are signing in, use the link printed in your terminal.",
     )
 
 
 def already_done() -> Page:
     return Page(
-        409, "Sign-in already received", ("This sign-in was completed a moment ago.",),
-        "You can close this tab and go back to the terminal.", "ok",
+        409,
+        "Sign-in already received",
+        ("This sign-in was completed a moment ago.",),
+        "You can close this tab and go back to the terminal.",
+        "ok",
     )

@@ -101,8 +101,9 @@ class Receiver:
             factory = functools.partial(_TlsSniffer, handler, self._tls_on_plain)
         loop = asyncio.get_running_loop()
         for sock in self._sockets:
-            self._servers.append(await loop.create_server(
-                factory, sock=sock, ssl=self._ssl_context, backlog=BACKLOG))
+            self._servers.append(
+                await loop.create_server(factory, sock=sock, ssl=self._ssl_context, backlog=BACKLOG)
+            )
 
     async def outcome(self) -> Outcome:
         return await asyncio.shield(self._outcome)

@@ -24,7 +24,6 @@ from .errors import TokenFileError, TokenFileUnusable
 log = logging.getLogger("lwa_loopback")
 
 
-
 TokenFile = str | os.PathLike[str] | None
 
 
@@ -84,19 +83,26 @@ async def valid_access_token(
     if tokens.refresh_token is None:
         if tokens.expires_within(0, now=clock()):
             raise _no_refresh_token(path, tokens)
-        log.warning("The access token in %s expires soon and the file holds no refresh token: "
-                    "run `lwa-loopback login ...` with a client secret to keep working.", path)
+        log.warning(
+            "The access token in %s expires soon and the file holds no refresh token: "
+            "run `lwa-loopback login ...` with a client secret to keep working.",
+            path,
+        )
         return tokens.access_token
     settings = _Settings(client_secret or None, request_timeout, lock_timeout, clock)
     return (await _refresh_file(path, settings, still_needed=needs_refresh)).access_token
 
 
 refresh_sync = synced(
-    refresh, "``refresh()`` for synchronous code, safe inside a running event loop (a notebook "
-    "cell). Takes the same arguments.")
+    refresh,
+    "``refresh()`` for synchronous code, safe inside a running event loop (a notebook "
+    "cell). Takes the same arguments.",
+)
 valid_access_token_sync = synced(
-    valid_access_token, "``valid_access_token()`` for synchronous code, safe inside a running "
-    "event loop. Takes the same arguments.")
+    valid_access_token,
+    "``valid_access_token()`` for synchronous code, safe inside a running "
+    "event loop. Takes the same arguments.",
+)
 
 
 def _path(token_file: TokenFile) -> Path:
@@ -124,9 +130,12 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
         raise _no_refresh_token(path, current)
     _check_token_url(path, current.token_url)
     client = Client(
-        token_url=current.token_url, client_id=current.client_id,
-        client_secret=settings.client_secret, region=current.region,
-        request_timeout=settings.request_timeout, clock=settings.clock,
+        token_url=current.token_url,
+        client_id=current.client_id,
+        client_secret=settings.client_secret,
+        region=current.region,
+        request_timeout=settings.request_timeout,
+        clock=settings.clock,
     )
     new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
     # The file keeps whole seconds: return exactly what it will hold (and err on the early side).

@@ -15,14 +15,16 @@ class Endpoints:
 
 # Amazon's Login with Amazon documentation: an authorization code is valid on every LWA host,
 # but the token endpoint should match the region the client's users sign in to.
-REGIONS: Mapping[str, Endpoints] = MappingProxyType({
-    "na": Endpoints("https://www.amazon.com/ap/oa", "https://api.amazon.com/auth/o2/token"),
-    "eu": Endpoints(
-        "https://eu.account.amazon.com/ap/oa", "https://api.amazon.co.uk/auth/o2/token"
-    ),
-    "fe": Endpoints(
-        "https://apac.account.amazon.com/ap/oa", "https://api.amazon.co.jp/auth/o2/token"
-    ),
-})
+REGIONS: Mapping[str, Endpoints] = MappingProxyType(
+    {
+        "na": Endpoints("https://www.amazon.com/ap/oa", "https://api.amazon.com/auth/o2/token"),
+        "eu": Endpoints(
+            "https://eu.account.amazon.com/ap/oa", "https://api.amazon.co.uk/auth/o2/token"
+        ),
+        "fe": Endpoints(
+            "https://apac.account.amazon.com/ap/oa", "https://api.amazon.co.jp/auth/o2/token"
+        ),
+    }
+)
 
 DEFAULT_REGION = "na"

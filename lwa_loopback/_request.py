@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("lwa_loopback")
 
 
-
 @dataclass(frozen=True)
 class Request:
     """A login's options, checked before anything touches the network."""
@@ -157,8 +156,11 @@ def uses_paste(redirect_uri: str, paste: bool | Reader = False) -> bool:
 
 def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
     if not is_loopback(URL(redirect_uri)):
-        log.info("The redirect URI %s is not on this machine, so nothing can listen for it: "
-                 "paste-back mode.", redirect_uri)
+        log.info(
+            "The redirect URI %s is not on this machine, so nothing can listen for it: "
+            "paste-back mode.",
+            redirect_uri,
+        )
     if callable(paste):
         return paste
     from ._paste import stdin_reader
@@ -207,8 +209,12 @@ def start(request: Request) -> Started:
     started = Started(request, redirect_uri, "", state, pkce, return_url, sockets, ssl_context)
     try:
         started.consent_url = consent_url(
-            request.endpoints.authorize_url, client_id=request.client_id,
-            scopes=request.scopes, redirect_uri=redirect_uri, state=state, pkce=pkce,
+            request.endpoints.authorize_url,
+            client_id=request.client_id,
+            scopes=request.scopes,
+            redirect_uri=redirect_uri,
+            state=state,
+            pkce=pkce,
             scope_data=request.scope_data,
         )
     except BaseException:

@@ -60,8 +60,7 @@ def server_context(
 
 def note_unused(certfile: Path | None, keyfile: Path | None, why: str) -> None:
     if certfile is not None or keyfile is not None:
-        log.warning("The certificate and key (--certfile/--keyfile) are not used: %s.",
-                    why)
+        log.warning("The certificate and key (--certfile/--keyfile) are not used: %s.", why)
 
 
 def _no_password() -> str:

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
 
 def default_path(environ: Mapping[str, str]) -> str:
     """``$XDG_CONFIG_HOME/lwa-loopback/tokens.json``, or ``~/.config/...`` when it is unset."""
-    config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(
-        os.path.expanduser("~"), ".config")
+    config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return os.path.join(config_home, "lwa-loopback", "tokens.json")
 
 

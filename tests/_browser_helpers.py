@@ -19,13 +19,18 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, not Playwright's download; switched off: the sandbox (tests may run as
 # root in a container), the GPU, and everything that would reach the network on its own.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"Chromium is not installed at {CHROMIUM}: install it with "
-           "`apt-get install chromium` (Debian/Ubuntu) to run the real-browser tests.",
+    "`apt-get install chromium` (Debian/Ubuntu) to run the real-browser tests.",
 )
 #: Screenshots land here (git-ignored), to be looked at after a run.
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -38,7 +43,8 @@ async def chromium_page() -> AsyncIterator[Page]:
     """A fresh tab in headless Chromium, closed with its browser at the end of the block."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             context = await browser.new_context(viewport={"width": 960, "height": 640})
             yield await context.new_page()

@@ -17,8 +17,9 @@ class FaultyEndpoint:
     ``connections`` counts TCP connections accepted, ``requests`` the HTTP requests read whole.
     """
 
-    def __init__(self, behaviour: Behaviour, tls: ssl.SSLContext | None = None,
-                 *, speaks_http: bool = True) -> None:
+    def __init__(
+        self, behaviour: Behaviour, tls: ssl.SSLContext | None = None, *, speaks_http: bool = True
+    ) -> None:
         self._behaviour = behaviour
         self._tls = tls
         self._speaks_http = speaks_http
@@ -53,8 +54,14 @@ class FaultyEndpoint:
                 await self._behaviour(writer)
                 return
             head = await reader.readuntil(b"\r\n\r\n")
-            length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                           if line.lower().startswith(b"content-length:")), 0)
+            length = next(
+                (
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length:")
+                ),
+                0,
+            )
             await reader.readexactly(length)
             self.requests += 1
             await self._behaviour(writer)

@@ -42,9 +42,15 @@ class PendingLogin:
     def __enter__(self) -> PendingLogin:
         self._worker.__enter__()
         self._worker.run(self.lwa.start())
-        options = {**self.lwa.login_options(), "redirect_uri": ANY_PORT_REDIRECT,
-                   "scope": "profile", "token_file": self.token_file, "timeout": 60.0,
-                   "open_browser": self._capture, **self._options}
+        options = {
+            **self.lwa.login_options(),
+            "redirect_uri": ANY_PORT_REDIRECT,
+            "scope": "profile",
+            "token_file": self.token_file,
+            "timeout": 60.0,
+            "open_browser": self._capture,
+            **self._options,
+        }
         self.flow = self._worker.submit(login(**options))
         self.consent_url = self._consent.result(WAIT)
         query = parse_qs(urlsplit(self.consent_url).query)
@@ -126,17 +132,43 @@ class CliLogin:
     """``python -m lwa_loopback login`` against a fake, as a real process; stderr is read line
     by line on a thread, so the test can wait for the consent URL."""
 
-    def __init__(self, lwa: FakeLWA, token_file: Path, *, token_url: str | None = None,
-                 preexec_fn: Callable[[], None] | None = None,
-                 python_flags: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        lwa: FakeLWA,
+        token_file: Path,
+        *,
+        token_url: str | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+        python_flags: tuple[str, ...] = (),
+    ) -> None:
         env = {**os.environ, "LWA_CLIENT_SECRET": lwa.client_secret, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, *python_flags, "-m", "lwa_loopback", "login", "--no-browser",
-             "--client-id", lwa.client_id, "--redirect-uri", ANY_PORT_REDIRECT,
-             "--scope", "profile", "--authorize-url", lwa.authorize_url,
-             "--token-url", token_url or lwa.token_url, "--out", str(token_file),
-             "--timeout", "60"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                *python_flags,
+                "-m",
+                "lwa_loopback",
+                "login",
+                "--no-browser",
+                "--client-id",
+                lwa.client_id,
+                "--redirect-uri",
+                ANY_PORT_REDIRECT,
+                "--scope",
+                "profile",
+                "--authorize-url",
+                lwa.authorize_url,
+                "--token-url",
+                token_url or lwa.token_url,
+                "--out",
+                str(token_file),
+                "--timeout",
+                "60",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             preexec_fn=preexec_fn,
         )
         self.stderr_lines: list[str] = []
@@ -155,8 +187,9 @@ class CliLogin:
         """The consent URL line (it starts with the fake's consent page address)."""
 
         def found() -> str | None:
-            return next((line.strip() for line in self.stderr_lines if line.startswith(prefix)),
-                        None)
+            return next(
+                (line.strip() for line in self.stderr_lines if line.startswith(prefix)), None
+            )
 
         with self._new_line:
             if not self._new_line.wait_for(lambda: found() is not None, WAIT):

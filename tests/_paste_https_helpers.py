@@ -29,9 +29,10 @@ PASTE_REDIRECT = "https://example.com/lwa/callback"
 async def consent_location(consent_url: str) -> str:
     """Where the consent page sends the browser: its Location, without following it (the
     return URL may be on another machine, or nowhere)."""
-    async with aiohttp.ClientSession() as session, session.get(
-        consent_url, allow_redirects=False
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(consent_url, allow_redirects=False) as response,
+    ):
         assert response.status == 302, await response.text()
         return response.headers["Location"]
 
@@ -63,11 +64,17 @@ def make_certificate(folder: Path) -> Certificate:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-             x509.IPAddress(ipaddress.ip_address("::1"))]
+    names = [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.IPAddress(ipaddress.ip_address("::1")),
+    ]
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
@@ -77,10 +84,13 @@ def make_certificate(folder: Path) -> Certificate:
     folder.mkdir(parents=True, exist_ok=True)
     certfile, keyfile = folder / "cert.pem", folder / "key.pem"
     certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ))
+    keyfile.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return Certificate(certfile, keyfile)
 
 
@@ -93,11 +103,14 @@ class TrustingBrowser(HeadlessBrowser):
     async def __call__(self, url: str) -> None:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         connector = aiohttp.TCPConnector(ssl=self.context or True)
-        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session, \
-                session.get(url) as response:
+        async with (
+            aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
+            session.get(url) as response,
+        ):
             text = await response.text()
-            self.pages.append(VisitedPage(response.status, str(response.url.with_query(None)),
-                                          text))
+            self.pages.append(
+                VisitedPage(response.status, str(response.url.with_query(None)), text)
+            )
 
 
 def registering(
@@ -133,8 +146,13 @@ class StdinCli(Cli):
 
     async def start(self, *args: str) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lwa_loopback", *args, env=self.env,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "lwa_loopback",
+            *args,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
 

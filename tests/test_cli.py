@@ -37,14 +37,16 @@ class Cli:
 
     def __init__(self, lwa: FakeLWA, tmp_path: Path) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("LWA_")}
-        self.env.update({
-            "XDG_CONFIG_HOME": str(tmp_path / "config"),
-            "LWA_CLIENT_ID": lwa.client_id,
-            "LWA_CLIENT_SECRET": lwa.client_secret,
-            "LWA_AUTHORIZE_URL": lwa.authorize_url,
-            "LWA_TOKEN_URL": lwa.token_url,
-            "LWA_SCOPE": "profile",
-        })
+        self.env.update(
+            {
+                "XDG_CONFIG_HOME": str(tmp_path / "config"),
+                "LWA_CLIENT_ID": lwa.client_id,
+                "LWA_CLIENT_SECRET": lwa.client_secret,
+                "LWA_AUTHORIZE_URL": lwa.authorize_url,
+                "LWA_TOKEN_URL": lwa.token_url,
+                "LWA_SCOPE": "profile",
+            }
+        )
         self.port = free_port()
         self.env["LWA_REDIRECT_URI"] = f"http://127.0.0.1:{self.port}/callback"
         self.default_file = tmp_path / "config" / "lwa-loopback" / "tokens.json"
@@ -53,8 +55,13 @@ class Cli:
 
     async def start(self, *args: str) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lwa_loopback", *args, env=self.env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "lwa_loopback",
+            *args,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
 
@@ -74,8 +81,9 @@ class Cli:
         assert self.process is not None
         stdout, stderr = await asyncio.wait_for(self.process.communicate(), _PATIENCE)
         assert self.process.returncode is not None
-        return Finished(self.process.returncode, stdout.decode(),
-                        "\n".join([*self.head, stderr.decode()]))
+        return Finished(
+            self.process.returncode, stdout.decode(), "\n".join([*self.head, stderr.decode()])
+        )
 
     async def login(self, *args: str, browse: bool = True) -> Finished:
         await self.start("login", "--no-browser", *args)
@@ -110,15 +118,21 @@ async def test_login_writes_the_default_token_file(cli: Cli, lwa: FakeLWA) -> No
     assert_no_secrets(done.stderr, lwa, cli.default_file)
 
 
-async def test_login_options_on_the_command_line(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
-) -> None:
+async def test_login_options_on_the_command_line(cli: Cli, lwa: FakeLWA, tmp_path: Path) -> None:
     for name in ("LWA_CLIENT_ID", "LWA_REDIRECT_URI", "LWA_SCOPE"):
         del cli.env[name]
     out = tmp_path / "elsewhere" / "t.json"
     done = await cli.login(
-        "--client-id", lwa.client_id, "--redirect-uri", f"http://127.0.0.1:{cli.port}/callback",
-        "--scope", "profile postal_code", "--scope", "profile:user_id", "--out", str(out),
+        "--client-id",
+        lwa.client_id,
+        "--redirect-uri",
+        f"http://127.0.0.1:{cli.port}/callback",
+        "--scope",
+        "profile postal_code",
+        "--scope",
+        "profile:user_id",
+        "--out",
+        str(out),
         "--json",
     )
 
@@ -220,8 +234,14 @@ async def test_interrupted_while_waiting(cli: Cli, sent: signal.Signals, code: i
 async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     out = tmp_path / "demo.json"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "lwa_loopback", "demo", "--out", str(out),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "lwa_loopback",
+        "demo",
+        "--out",
+        str(out),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), _PATIENCE)
 
@@ -242,40 +262,60 @@ async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     ],
 )
 def test_usage_errors_exit_2(args: list[str], said: str) -> None:
-    base = {"--client-id": "amzn1.application-oa2-client.x", "--scope": "profile",
-            "--redirect-uri": "http://127.0.0.1:8080/callback"}
+    base = {
+        "--client-id": "amzn1.application-oa2-client.x",
+        "--scope": "profile",
+        "--redirect-uri": "http://127.0.0.1:8080/callback",
+    }
     for name, value in zip(args[::2], args[1::2], strict=True):
         base[name] = value
-    result = CliRunner().invoke(main, ["login", *[x for kv in base.items() for x in kv]],
-                                env={"LWA_CLIENT_SECRET": None})
+    result = CliRunner().invoke(
+        main, ["login", *[x for kv in base.items() for x in kv]], env={"LWA_CLIENT_SECRET": None}
+    )
 
     assert result.exit_code == 2, result.output
     assert said in result.output
 
 
 def test_a_missing_client_id_is_a_usage_error() -> None:
-    result = CliRunner().invoke(main, ["login", "--redirect-uri", "http://127.0.0.1:1/c",
-                                       "--scope", "profile"], env={"LWA_CLIENT_ID": None})
+    result = CliRunner().invoke(
+        main,
+        ["login", "--redirect-uri", "http://127.0.0.1:1/c", "--scope", "profile"],
+        env={"LWA_CLIENT_ID": None},
+    )
     assert result.exit_code == 2
     assert "--client-id" in result.output
 
 
 def test_help_lists_every_login_option() -> None:
     result = CliRunner().invoke(main, ["login", "--help"])
-    for option in ("--client-id", "--client-secret", "--redirect-uri", "--scope",
-                   "--scope-data", "--region", "--authorize-url", "--token-url", "--out",
-                   "--no-browser", "--timeout", "--json", "LWA_TOKEN_FILE"):
+    for option in (
+        "--client-id",
+        "--client-secret",
+        "--redirect-uri",
+        "--scope",
+        "--scope-data",
+        "--region",
+        "--authorize-url",
+        "--token-url",
+        "--out",
+        "--no-browser",
+        "--timeout",
+        "--json",
+        "LWA_TOKEN_FILE",
+    ):
         assert option in result.output
 
 
-@pytest.mark.parametrize(("region", "consent_page"), [
-    ("na", "https://www.amazon.com/ap/oa?"),
-    ("eu", "https://eu.account.amazon.com/ap/oa?"),
-    ("fe", "https://apac.account.amazon.com/ap/oa?"),
-])
-async def test_the_region_picks_the_consent_page(
-    cli: Cli, region: str, consent_page: str
-) -> None:
+@pytest.mark.parametrize(
+    ("region", "consent_page"),
+    [
+        ("na", "https://www.amazon.com/ap/oa?"),
+        ("eu", "https://eu.account.amazon.com/ap/oa?"),
+        ("fe", "https://apac.account.amazon.com/ap/oa?"),
+    ],
+)
+async def test_the_region_picks_the_consent_page(cli: Cli, region: str, consent_page: str) -> None:
     del cli.env["LWA_AUTHORIZE_URL"]
     await cli.start("login", "--no-browser", "--region", region, "--timeout", "0.5")
     url = await cli.consent_url()  # never opened: nothing reaches Amazon
@@ -287,10 +327,20 @@ async def test_the_region_picks_the_consent_page(
 
 @pytest.mark.parametrize("token_url", ["http://lwa.example/auth/o2/token", "not a url"])
 def test_a_token_url_that_would_leak_the_secret_is_refused(token_url: str) -> None:
-    result = CliRunner().invoke(main, [
-        "login", "--client-id", "amzn1.application-oa2-client.x", "--scope", "profile",
-        "--redirect-uri", "http://127.0.0.1:8080/callback", "--token-url", token_url,
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "login",
+            "--client-id",
+            "amzn1.application-oa2-client.x",
+            "--scope",
+            "profile",
+            "--redirect-uri",
+            "http://127.0.0.1:8080/callback",
+            "--token-url",
+            token_url,
+        ],
+    )
     assert result.exit_code == 2
     assert "must be an https:// URL" in result.output
 

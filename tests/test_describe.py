@@ -18,17 +18,20 @@ def test_mask_never_shows_a_whole_token(token: str) -> None:
     assert len(shown) <= min(8, len(token) // 3)
 
 
-@pytest.mark.parametrize(("seconds", "said"), [
-    (42 * 60, "in 42 minutes"),
-    (-3 * 3600, "expired 3 hours ago"),
-    (1, "in 1 second"),
-    (89, "in 89 seconds"),
-    (90, "in 2 minutes"),
-    (-60, "expired 60 seconds ago"),
-    (-120, "expired 2 minutes ago"),
-    (47 * 3600, "in 47 hours"),
-    (-49 * 3600, "expired 2 days ago"),
-    (0, "expired 0 seconds ago"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (42 * 60, "in 42 minutes"),
+        (-3 * 3600, "expired 3 hours ago"),
+        (1, "in 1 second"),
+        (89, "in 89 seconds"),
+        (90, "in 2 minutes"),
+        (-60, "expired 60 seconds ago"),
+        (-120, "expired 2 minutes ago"),
+        (47 * 3600, "in 47 hours"),
+        (-49 * 3600, "expired 2 days ago"),
+        (0, "expired 0 seconds ago"),
+    ],
+)
 def test_relative(seconds: int, said: str) -> None:
     assert relative(seconds) == said

@@ -24,17 +24,25 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 def _lwa_env(lwa: FakeLWA, token_file: Path, **more: str) -> dict[str, str]:
     """The LWA_* variables a person would export, pointed at the fake."""
     return subprocess_env(
-        LWA_CLIENT_ID=lwa.client_id, LWA_CLIENT_SECRET=lwa.client_secret,
-        LWA_AUTHORIZE_URL=lwa.authorize_url, LWA_TOKEN_URL=lwa.token_url,
-        LWA_REDIRECT_URI=ANY_PORT_REDIRECT, LWA_TOKEN_FILE=str(token_file), **more,
+        LWA_CLIENT_ID=lwa.client_id,
+        LWA_CLIENT_SECRET=lwa.client_secret,
+        LWA_AUTHORIZE_URL=lwa.authorize_url,
+        LWA_TOKEN_URL=lwa.token_url,
+        LWA_REDIRECT_URI=ANY_PORT_REDIRECT,
+        LWA_TOKEN_FILE=str(token_file),
+        **more,
     )
 
 
 async def test_the_bootstrap_script_logs_in(lwa: FakeLWA, tmp_path: Path) -> None:
     token_file = tmp_path / "tokens.json"
     process = await asyncio.create_subprocess_exec(
-        "sh", str(EXAMPLES / "bootstrap.sh"), "--no-browser", env=_lwa_env(lwa, token_file),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "sh",
+        str(EXAMPLES / "bootstrap.sh"),
+        "--no-browser",
+        env=_lwa_env(lwa, token_file),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert process.stderr is not None
     browser = HeadlessBrowser()
@@ -52,8 +60,14 @@ async def test_the_bootstrap_script_logs_in(lwa: FakeLWA, tmp_path: Path) -> Non
 
 
 def test_the_bootstrap_script_asks_for_the_client_id(tmp_path: Path) -> None:
-    result = subprocess.run(["sh", str(EXAMPLES / "bootstrap.sh")], capture_output=True,
-                            text=True, env=subprocess_env(), timeout=60, check=False)
+    result = subprocess.run(
+        ["sh", str(EXAMPLES / "bootstrap.sh")],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=60,
+        check=False,
+    )
 
     assert result.returncode != 0
     assert "Set LWA_CLIENT_ID" in result.stderr
@@ -61,9 +75,20 @@ def test_the_bootstrap_script_asks_for_the_client_id(tmp_path: Path) -> None:
 
 def test_the_pytest_example_passes() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(EXAMPLES / "test_with_fake_lwa.py")],
-        capture_output=True, text=True, env=subprocess_env(), timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(EXAMPLES / "test_with_fake_lwa.py"),
+        ],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        timeout=120,
+        check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -101,10 +126,17 @@ async def test_the_data_portability_example_sends_a_bearer_header(
     env = _lwa_env(lwa, token_file, BROWSER=str(headless_browser_command(tmp_path)))
     async with _api() as (api_url, seen):
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(EXAMPLES / "data_portability.py"),
-            "--scope", "portability::customer_profile", "--scope", "portability::orders",
-            "--api-url", api_url, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            str(EXAMPLES / "data_portability.py"),
+            "--scope",
+            "portability::customer_profile",
+            "--scope",
+            "portability::orders",
+            "--api-url",
+            api_url,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         stdout, stderr = await process.communicate()
 
@@ -126,7 +158,11 @@ def test_the_library_example_runs_against_the_fake(tmp_path: Path) -> None:
     out = tmp_path / "tokens.json"
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / "library_login.py"), str(out)],
-        env=subprocess_env(), capture_output=True, text=True, timeout=60, check=False,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     assert done.returncode == 0, done.stderr

@@ -29,10 +29,16 @@ async def _decide(consent_url: str, decision: str) -> str:
 
 async def _login_and_decide(lwa: FakeLWA, token_file: Path, decision: str) -> tuple[str, Tokens]:
     urls: asyncio.Queue[str] = asyncio.Queue()
-    flow = asyncio.ensure_future(login(
-        **lwa.login_options(), redirect_uri=ANY_PORT_REDIRECT, scope="profile",
-        token_file=token_file, open_browser=urls.put, timeout=10.0,
-    ))
+    flow = asyncio.ensure_future(
+        login(
+            **lwa.login_options(),
+            redirect_uri=ANY_PORT_REDIRECT,
+            scope="profile",
+            token_file=token_file,
+            open_browser=urls.put,
+            timeout=10.0,
+        )
+    )
     page = await _decide(await urls.get(), decision)
     return page, await flow
 
@@ -45,7 +51,9 @@ async def test_allow_completes_the_login(token_file: Path) -> None:
     assert tokens.scope == "profile"
     assert token_file.exists()
     assert [(r.method, r.params.get("decision")) for r in lwa.consent_requests] == [
-        ("GET", None), ("POST", "allow")]
+        ("GET", None),
+        ("POST", "allow"),
+    ]
 
 
 async def test_deny_ends_in_access_denied(token_file: Path) -> None:
@@ -62,8 +70,12 @@ async def test_the_page_escapes_what_it_reflects() -> None:
     hostile = "amzn1.<script>alert(1)</script>&\"'"
     async with FakeLWA(client_id=hostile, interactive=True) as lwa, aiohttp.ClientSession() as s:
         url = URL(lwa.authorize_url).with_query(
-            client_id=hostile, scope="profile <b>bold</b>", response_type="code",
-            redirect_uri="http://127.0.0.1:9/cb?x=\"><img src=x>", state="s\"><i>")
+            client_id=hostile,
+            scope="profile <b>bold</b>",
+            response_type="code",
+            redirect_uri='http://127.0.0.1:9/cb?x="><img src=x>',
+            state='s"><i>',
+        )
         async with s.get(url) as response:
             text = await response.text()
 
@@ -72,4 +84,4 @@ async def test_the_page_escapes_what_it_reflects() -> None:
     # The form carries every parameter back exactly, as the browser would read it.
     _, fields = read_consent_form(text)
     assert fields["client_id"] == hostile
-    assert fields["state"] == "s\"><i>"
+    assert fields["state"] == 's"><i>'

@@ -62,13 +62,19 @@ async def test_connection_refused_is_retried_then_reported(
     assert_failed_cleanly(caught.value, browser, token_file)
 
 
-@pytest.mark.parametrize(("behaviour", "cause"), [
-    (reset_mid_response, "the connection failed"),
-    (never_answer, "no answer within 0.5 seconds"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "cause"),
+    [
+        (reset_mid_response, "the connection failed"),
+        (never_answer, "no answer within 0.5 seconds"),
+    ],
+)
 async def test_a_request_that_reached_the_endpoint_is_sent_once(
-    options: dict[str, Any], browser: HeadlessBrowser, token_file: Path,
-    behaviour: Any, cause: str,
+    options: dict[str, Any],
+    browser: HeadlessBrowser,
+    token_file: Path,
+    behaviour: Any,
+    cause: str,
 ) -> None:
     endpoint = await FaultyEndpoint(behaviour).start()
     try:
@@ -80,14 +86,21 @@ async def test_a_request_that_reached_the_endpoint_is_sent_once(
     assert_failed_cleanly(caught.value, browser, token_file)
 
 
-@pytest.mark.parametrize(("failure", "cause"), [
-    (TokenFailure.SERVER_ERROR, "HTTP 500 with a body that is not JSON"),
-    (TokenFailure.NOT_JSON, "HTTP 200 with a body that is not JSON"),
-    (TokenFailure.INVALID_GRANT, "invalid_grant"),
-])
+@pytest.mark.parametrize(
+    ("failure", "cause"),
+    [
+        (TokenFailure.SERVER_ERROR, "HTTP 500 with a body that is not JSON"),
+        (TokenFailure.NOT_JSON, "HTTP 200 with a body that is not JSON"),
+        (TokenFailure.INVALID_GRANT, "invalid_grant"),
+    ],
+)
 async def test_an_endpoint_error_is_reported_and_not_retried(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path,
-    failure: TokenFailure, cause: str,
+    options: dict[str, Any],
+    lwa: FakeLWA,
+    browser: HeadlessBrowser,
+    token_file: Path,
+    failure: TokenFailure,
+    cause: str,
 ) -> None:
     lwa.token_failure = failure
     with pytest.raises(ExchangeError, match=cause) as caught:
@@ -148,10 +161,13 @@ def assert_exit_5(result: tuple[int, str, str], cause: str, folder: Path) -> Non
     assert out == "" and not (folder / "tokens.json").exists()
 
 
-@pytest.mark.parametrize(("behaviour", "tls", "cause"), [
-    (reset_mid_response, False, "the connection failed"),
-    (tls_only, True, "TLS certificate was refused"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "tls", "cause"),
+    [
+        (reset_mid_response, False, "the connection failed"),
+        (tls_only, True, "TLS certificate was refused"),
+    ],
+)
 def test_the_command_exits_5_naming_the_cause(
     tmp_path: Path, fake: FakeLWA, background: LoopThread, behaviour: Any, tls: bool, cause: str
 ) -> None:
@@ -171,16 +187,19 @@ def test_the_command_exits_5_on_a_server_error(tmp_path: Path, fake: FakeLWA) ->
 
 
 # -- the token file cannot be written: exit 7, the tokens on stdout ------------------------------
-def assert_tokens_kept(code: int, out: str, err: str, lwa: FakeLWA, folder: Path,
-                       *placed: Path) -> None:
+def assert_tokens_kept(
+    code: int, out: str, err: str, lwa: FakeLWA, folder: Path, *placed: Path
+) -> None:
     assert code == 7, err
     assert "Traceback" not in err and "save them now" in err
     printed = json.loads(out)
     # Nothing lost: the printed refresh token works, so the login need not be repeated.
-    client = Client(token_url=lwa.token_url, client_id=lwa.client_id,
-                    client_secret=lwa.client_secret)
-    renewed = asyncio.run(refresh_tokens(client, refresh_token=printed["refresh_token"],
-                                         scope="profile"))
+    client = Client(
+        token_url=lwa.token_url, client_id=lwa.client_id, client_secret=lwa.client_secret
+    )
+    renewed = asyncio.run(
+        refresh_tokens(client, refresh_token=printed["refresh_token"], scope="profile")
+    )
     assert renewed.access_token.startswith("Atza|fake.")
     # No partial token file, no temporary file left: only what the test itself put there (and
     # the lock file, which is never removed: see _lock.py).
@@ -241,10 +260,13 @@ def test_a_folder_given_as_the_path_is_refused_before_anything_is_spent(
 
 
 # -- signals while waiting -----------------------------------------------------------------------
-@pytest.mark.parametrize(("signum", "exit_code", "said"), [
-    (signal.SIGINT, 130, "Cancelled."),
-    (signal.SIGTERM, 143, "Terminated."),
-])
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "said"),
+    [
+        (signal.SIGINT, 130, "Cancelled."),
+        (signal.SIGTERM, 143, "Terminated."),
+    ],
+)
 def test_a_signal_while_waiting_frees_the_port_at_once(
     tmp_path: Path, fake: FakeLWA, signum: int, exit_code: int, said: str
 ) -> None:

@@ -22,8 +22,9 @@ from lwa_loopback._loopback import bind, parse_return_url
 from ._hostile_helpers import PendingLogin, closed_by_peer, raw_request, status_of
 
 MARKER = "<x-evil>"  # any of it coming back unescaped would be markup the browser runs
-EXAMPLES = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+EXAMPLES = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.fixture
@@ -49,10 +50,26 @@ def assert_refused(response: bytes) -> None:
 
 
 # -- strategies --------------------------------------------------------------------------------
-odd_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
-                   max_size=40).map(lambda s: s + MARKER)
-methods = st.sampled_from(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH",
-                           "TRACE", "CONNECT", "PROPFIND", "get", "G\x00T", "BREW"])
+odd_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40
+).map(lambda s: s + MARKER)
+methods = st.sampled_from(
+    [
+        "GET",
+        "HEAD",
+        "POST",
+        "PUT",
+        "DELETE",
+        "OPTIONS",
+        "PATCH",
+        "TRACE",
+        "CONNECT",
+        "PROPFIND",
+        "get",
+        "G\x00T",
+        "BREW",
+    ]
+)
 query_names = st.sampled_from(["state", "code", "error", "error_description", "scope", "x"])
 query = st.lists(st.tuples(query_names, odd_text), max_size=6)
 raw_bytes_path = st.binary(max_size=30).map(lambda b: "/" + "".join(f"%{c:02x}" for c in b))
@@ -63,8 +80,13 @@ def encode(pairs: list[tuple[str, str]]) -> str:
 
 
 def request(method: str, target: str, headers: list[tuple[str, str]]) -> bytes:
-    lines = [f"{method} {target} HTTP/1.1", *(f"{n}: {v}" for n, v in headers),
-             "Connection: close", "", ""]
+    lines = [
+        f"{method} {target} HTTP/1.1",
+        *(f"{n}: {v}" for n, v in headers),
+        "Connection: close",
+        "",
+        "",
+    ]
     return "\r\n".join(lines).encode("utf-8", "surrogateescape")
 
 
@@ -73,11 +95,17 @@ def test_arbitrary_requests_never_end_the_flow(pending: PendingLogin) -> None:
     host = ("Host", pending.host_header)
 
     @EXAMPLES
-    @given(method=methods, path=st.one_of(odd_text.map(lambda s: "/" + quote(s)), raw_bytes_path,
-                                          st.just(pending.path)), pairs=query)
+    @given(
+        method=methods,
+        path=st.one_of(
+            odd_text.map(lambda s: "/" + quote(s)), raw_bytes_path, st.just(pending.path)
+        ),
+        pairs=query,
+    )
     def probe(method: str, path: str, pairs: list[tuple[str, str]]) -> None:
-        assert_refused(raw_request(pending.port, request(method, f"{path}?{encode(pairs)}",
-                                                         [host])))
+        assert_refused(
+            raw_request(pending.port, request(method, f"{path}?{encode(pairs)}", [host]))
+        )
         assert pending.waiting
 
     probe()
@@ -88,32 +116,49 @@ def test_the_right_state_with_one_thing_wrong_is_refused(pending: PendingLogin) 
     """Even with the real state, a request that is not exactly the redirect changes nothing."""
     good_host = ("Host", pending.host_header)
     state = ("state", pending.state)
-    faults = st.sampled_from([
-        ("GET", pending.path + "x", [state, ("code", "c")], [good_host]),
-        ("GET", pending.path + "/", [state, ("code", "c")], [good_host]),
-        ("GET", "/", [state, ("code", "c")], [good_host]),
-        ("POST", pending.path, [state, ("code", "c")], [good_host]),
-        ("HEAD", pending.path, [state, ("code", "c")], [good_host]),
-        ("GET", pending.path, [state], [good_host]),  # no code
-        ("GET", pending.path, [state, ("code", "")], [good_host]),  # empty code
-        ("GET", pending.path, [state, ("code", "a"), ("code", "b")], [good_host]),
-        ("GET", pending.path, [state, state, ("code", "c")], [good_host]),  # state twice
-        ("GET", pending.path, [state, ("code", "c")], [("Host", "evil.example")]),
-        ("GET", pending.path, [state, ("code", "c")], [("Host", f"evil.example:{pending.port}")]),
-        ("GET", pending.path, [state, ("code", "c")], [("Host", f"localhost:{pending.port}")]),
-        ("GET", pending.path, [state, ("code", "c")], []),  # no Host at all
-        ("GET", pending.path, [state, ("code", "c")], [("Host", "127.0.0.1")]),  # no port
-        ("GET", pending.path, [state, ("code", "c")], [good_host, ("Host", "evil.example")]),
-    ])
+    faults = st.sampled_from(
+        [
+            ("GET", pending.path + "x", [state, ("code", "c")], [good_host]),
+            ("GET", pending.path + "/", [state, ("code", "c")], [good_host]),
+            ("GET", "/", [state, ("code", "c")], [good_host]),
+            ("POST", pending.path, [state, ("code", "c")], [good_host]),
+            ("HEAD", pending.path, [state, ("code", "c")], [good_host]),
+            ("GET", pending.path, [state], [good_host]),  # no code
+            ("GET", pending.path, [state, ("code", "")], [good_host]),  # empty code
+            ("GET", pending.path, [state, ("code", "a"), ("code", "b")], [good_host]),
+            ("GET", pending.path, [state, state, ("code", "c")], [good_host]),  # state twice
+            ("GET", pending.path, [state, ("code", "c")], [("Host", "evil.example")]),
+            (
+                "GET",
+                pending.path,
+                [state, ("code", "c")],
+                [("Host", f"evil.example:{pending.port}")],
+            ),
+            ("GET", pending.path, [state, ("code", "c")], [("Host", f"localhost:{pending.port}")]),
+            ("GET", pending.path, [state, ("code", "c")], []),  # no Host at all
+            ("GET", pending.path, [state, ("code", "c")], [("Host", "127.0.0.1")]),  # no port
+            ("GET", pending.path, [state, ("code", "c")], [good_host, ("Host", "evil.example")]),
+        ]
+    )
 
     @EXAMPLES
-    @given(fault=faults, extra=st.lists(st.tuples(st.sampled_from(["X-A", "Cookie", "Origin"]),
-                                                  st.text("abc<>\"' ", max_size=20)), max_size=3))
-    def probe(fault: tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]],
-              extra: list[tuple[str, str]]) -> None:
+    @given(
+        fault=faults,
+        extra=st.lists(
+            st.tuples(
+                st.sampled_from(["X-A", "Cookie", "Origin"]), st.text("abc<>\"' ", max_size=20)
+            ),
+            max_size=3,
+        ),
+    )
+    def probe(
+        fault: tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]],
+        extra: list[tuple[str, str]],
+    ) -> None:
         method, path, pairs, headers = fault
-        response = raw_request(pending.port, request(method, f"{path}?{encode(pairs)}",
-                                                     headers + extra))
+        response = raw_request(
+            pending.port, request(method, f"{path}?{encode(pairs)}", headers + extra)
+        )
         assert status_of(response) in (400, 404, 405)
         assert pending.waiting
 
@@ -122,15 +167,19 @@ def test_the_right_state_with_one_thing_wrong_is_refused(pending: PendingLogin) 
 
 
 def test_odd_headers_and_encodings_are_survived(pending: PendingLogin) -> None:
-    header_name = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1,
-                          max_size=20)
+    header_name = st.text(
+        st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20
+    )
     header_value = st.binary(max_size=60).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
 
     @EXAMPLES
-    @given(headers=st.lists(st.tuples(header_name, header_value), max_size=8),
-           target=st.binary(min_size=1, max_size=60).filter(lambda b: b" " not in b
-                                                            and b"\r" not in b and b"\n" not in b),
-           version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/9", b""]))
+    @given(
+        headers=st.lists(st.tuples(header_name, header_value), max_size=8),
+        target=st.binary(min_size=1, max_size=60).filter(
+            lambda b: b" " not in b and b"\r" not in b and b"\n" not in b
+        ),
+        version=st.sampled_from([b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/9", b""]),
+    )
     def probe(headers: list[tuple[str, bytes]], target: bytes, version: bytes) -> None:
         head = b"GET " + target + b" " + version + b"\r\n"
         head += b"".join(n.encode() + b": " + v + b"\r\n" for n, v in headers)
@@ -143,13 +192,18 @@ def test_odd_headers_and_encodings_are_survived(pending: PendingLogin) -> None:
 
 def test_aiohttp_client_requests_with_odd_queries(pending: PendingLogin) -> None:
     @EXAMPLES
-    @given(pairs=st.lists(st.tuples(query_names, odd_text), max_size=8),
-           method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "OPTIONS"]))
+    @given(
+        pairs=st.lists(st.tuples(query_names, odd_text), max_size=8),
+        method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+    )
     def probe(pairs: list[tuple[str, str]], method: str) -> None:
         async def send() -> tuple[int, str]:
-            async with aiohttp.ClientSession() as session, session.request(
-                method, f"http://127.0.0.1:{pending.port}{pending.path}", params=pairs
-            ) as response:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.request(
+                    method, f"http://127.0.0.1:{pending.port}{pending.path}", params=pairs
+                ) as response,
+            ):
                 return response.status, await response.text()
 
         status, text = pending.run(send())
@@ -162,17 +216,20 @@ def test_aiohttp_client_requests_with_odd_queries(pending: PendingLogin) -> None
 
 
 # -- size caps -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("oversized", [
-    b"GET /callback?state=" + b"A" * 70_000 + b" HTTP/1.1\r\nHost: H\r\n\r\n",
-    b"GET /callback HTTP/1.1\r\nHost: H\r\nX-Big: " + b"B" * 70_000 + b"\r\n\r\n",
-    b"GET /callback HTTP/1.1\r\nHost: H\r\n" + b"X-Many: m\r\n" * 20_000 + b"\r\n",
-    b"POST /callback HTTP/1.1\r\nHost: H\r\nConnection: close\r\n"
-    b"Content-Length: 1000000\r\n\r\n" + b"C" * 1_000_000,
-    b"GET /callback HTTP/1.1\r\nHost: H\r\nConnection: close\r\n"
-    b"Content-Length: 1000000\r\n\r\n" + b"C" * 1_000_000,
-    b"GET /callback HTTP/1.1\r\nHost: H\r\nConnection: close\r\n"
-    b"Transfer-Encoding: chunked\r\n\r\n" + b"FFFFF\r\n" + b"D" * 0xFFFFF + b"\r\n0\r\n\r\n",
-])
+@pytest.mark.parametrize(
+    "oversized",
+    [
+        b"GET /callback?state=" + b"A" * 70_000 + b" HTTP/1.1\r\nHost: H\r\n\r\n",
+        b"GET /callback HTTP/1.1\r\nHost: H\r\nX-Big: " + b"B" * 70_000 + b"\r\n\r\n",
+        b"GET /callback HTTP/1.1\r\nHost: H\r\n" + b"X-Many: m\r\n" * 20_000 + b"\r\n",
+        b"POST /callback HTTP/1.1\r\nHost: H\r\nConnection: close\r\n"
+        b"Content-Length: 1000000\r\n\r\n" + b"C" * 1_000_000,
+        b"GET /callback HTTP/1.1\r\nHost: H\r\nConnection: close\r\n"
+        b"Content-Length: 1000000\r\n\r\n" + b"C" * 1_000_000,
+        b"GET /callback HTTP/1.1\r\nHost: H\r\nConnection: close\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + b"FFFFF\r\n" + b"D" * 0xFFFFF + b"\r\n0\r\n\r\n",
+    ],
+)
 def test_oversized_requests_are_refused(pending: PendingLogin, oversized: bytes) -> None:
     request_bytes = oversized.replace(b"Host: H", f"Host: {pending.host_header}".encode())
     try:
@@ -210,10 +267,16 @@ def test_five_hundred_forged_callbacks_then_the_real_one(pending: PendingLogin) 
 
 def test_a_refused_consent_with_hostile_text_is_shown_escaped(tmp_path: Path) -> None:
     with PendingLogin(tmp_path / "tokens.json") as pending:
-        query = encode([("state", pending.state), ("error", MARKER),
-                        ("error_description", f"<script>alert(1)</script>{MARKER}")])
-        response = raw_request(pending.port, request(
-            "GET", f"{pending.path}?{query}", [("Host", pending.host_header)]))
+        query = encode(
+            [
+                ("state", pending.state),
+                ("error", MARKER),
+                ("error_description", f"<script>alert(1)</script>{MARKER}"),
+            ]
+        )
+        response = raw_request(
+            pending.port, request("GET", f"{pending.path}?{query}", [("Host", pending.host_header)])
+        )
         assert pending.flow is not None
         assert pending.flow.exception(20) is not None  # the consent was refused: flow over
         assert b"<script>" not in response and MARKER.encode() not in response
@@ -260,12 +323,18 @@ def test_connections_that_never_finish_a_request_are_closed_while_the_login_wait
 
 
 def test_a_localhost_return_url_answers_only_to_localhost(tmp_path: Path) -> None:
-    with PendingLogin(tmp_path / "tokens.json",
-                      redirect_uri="http://localhost:0/callback") as pending:
+    with PendingLogin(
+        tmp_path / "tokens.json", redirect_uri="http://localhost:0/callback"
+    ) as pending:
         query = encode([("state", pending.state), ("code", "forged")])
-        for address, host in [("::1", f"[::1]:{pending.port}"),
-                              ("127.0.0.1", f"127.0.0.1:{pending.port}")]:
-            response = raw_request(pending.port, request(
-                "GET", f"{pending.path}?{query}", [("Host", host)]), host=address)
+        for address, host in [
+            ("::1", f"[::1]:{pending.port}"),
+            ("127.0.0.1", f"127.0.0.1:{pending.port}"),
+        ]:
+            response = raw_request(
+                pending.port,
+                request("GET", f"{pending.path}?{query}", [("Host", host)]),
+                host=address,
+            )
             assert status_of(response) == 400
         assert_completes(pending)

@@ -42,12 +42,23 @@ async def https_lwa() -> Any:
         yield fake
 
 
-def _https_options(lwa: FakeLWA, certificate: Certificate, token_file: Path,
-                   browser: TrustingBrowser, host: str = "127.0.0.1") -> dict[str, Any]:
-    return {**lwa.login_options(), "redirect_uri": f"https://{host}:0/callback",
-            "scope": "profile", "token_file": token_file, "timeout": 10.0,
-            "certfile": certificate.certfile, "keyfile": certificate.keyfile,
-            "open_browser": registering(lwa, browser)}
+def _https_options(
+    lwa: FakeLWA,
+    certificate: Certificate,
+    token_file: Path,
+    browser: TrustingBrowser,
+    host: str = "127.0.0.1",
+) -> dict[str, Any]:
+    return {
+        **lwa.login_options(),
+        "redirect_uri": f"https://{host}:0/callback",
+        "scope": "profile",
+        "token_file": token_file,
+        "timeout": 10.0,
+        "certfile": certificate.certfile,
+        "keyfile": certificate.keyfile,
+        "open_browser": registering(lwa, browser),
+    }
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
@@ -92,8 +103,12 @@ async def test_a_browser_that_distrusts_the_certificate_is_not_the_end(
 
 async def test_https_without_a_certificate_says_how_to_make_one() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        await login(client_id="amzn1.application-oa2-client.x", scope="profile",
-                    redirect_uri="https://127.0.0.1:8443/callback", open_browser=None)
+        await login(
+            client_id="amzn1.application-oa2-client.x",
+            scope="profile",
+            redirect_uri="https://127.0.0.1:8443/callback",
+            open_browser=None,
+        )
 
     message = str(caught.value)
     for hint in ("--certfile", "--keyfile", "LWA_CERTFILE", "mkcert", "openssl req", "--paste"):
@@ -102,11 +117,23 @@ async def test_https_without_a_certificate_says_how_to_make_one() -> None:
 
 def _cli_usage(tmp_path: Path, *args: str) -> tuple[int, str]:
     port = free_port()
-    result = CliRunner().invoke(main, [
-        "login", "--client-id", "amzn1.application-oa2-client.x", "--scope", "profile",
-        "--redirect-uri", f"https://127.0.0.1:{port}/callback", "--no-browser",
-        "--out", str(tmp_path / "tokens.json"), *args,
-    ], env={"LWA_CLIENT_SECRET": "x", "LWA_CERTFILE": None, "LWA_KEYFILE": None})
+    result = CliRunner().invoke(
+        main,
+        [
+            "login",
+            "--client-id",
+            "amzn1.application-oa2-client.x",
+            "--scope",
+            "profile",
+            "--redirect-uri",
+            f"https://127.0.0.1:{port}/callback",
+            "--no-browser",
+            "--out",
+            str(tmp_path / "tokens.json"),
+            *args,
+        ],
+        env={"LWA_CLIENT_SECRET": "x", "LWA_CERTFILE": None, "LWA_KEYFILE": None},
+    )
     assert_port_free(port)  # refused before anything was bound
     return result.exit_code, result.output
 
@@ -142,7 +169,8 @@ def _encrypted_key() -> str:
 
     key = ec.generate_private_key(ec.SECP256R1())
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"a passphrase"),
     ).decode()
 
@@ -152,8 +180,11 @@ async def test_cli_https_login_with_certificate_from_the_environment(
 ) -> None:
     redirect_uri = f"https://127.0.0.1:{cli.port}/callback"
     lwa.redirect_uris = {redirect_uri}
-    cli.env.update(LWA_REDIRECT_URI=redirect_uri, LWA_CERTFILE=str(certificate.certfile),
-                   LWA_KEYFILE=str(certificate.keyfile))
+    cli.env.update(
+        LWA_REDIRECT_URI=redirect_uri,
+        LWA_CERTFILE=str(certificate.certfile),
+        LWA_KEYFILE=str(certificate.keyfile),
+    )
     await cli.start("login", "--no-browser")
     browser = TrustingBrowser(context=certificate.client_context())
     await browser(await cli.consent_url())
@@ -201,8 +232,7 @@ async def test_cli_prints_the_tls_hint_on_one_line(cli: Cli) -> None:
 
     assert done.exit_code == 0, done.stderr
     [hint] = [line for line in done.stderr.splitlines() if "spoke TLS" in line]
-    assert hint.startswith(
-        f"warning: A browser spoke TLS (https) to http://127.0.0.1:{cli.port}/")
+    assert hint.startswith(f"warning: A browser spoke TLS (https) to http://127.0.0.1:{cli.port}/")
 
 
 async def test_a_certificate_for_an_http_return_url_is_reported_unused(

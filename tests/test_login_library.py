@@ -60,8 +60,16 @@ async def test_token_file_holds_the_documented_fields_and_no_secret(
 
     saved = json.loads(token_file.read_text())
     assert set(saved) == {
-        "access_token", "refresh_token", "token_type", "expires_in", "expires_at",
-        "obtained_at", "scope", "client_id", "region", "token_url",
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_in",
+        "expires_at",
+        "obtained_at",
+        "scope",
+        "client_id",
+        "region",
+        "token_url",
     }
     assert saved["expires_at"].endswith("Z") and saved["obtained_at"].endswith("Z")
     assert saved["client_id"] == lwa.client_id
@@ -93,22 +101,37 @@ async def test_the_fake_refuses_a_verifier_that_does_not_match(
 ) -> None:
     """The fake really checks PKCE, so the passing flows above prove our verifier is right."""
     consent = await _consent_redirect(lwa, redirect_uri="http://127.0.0.1:9/cb")
-    async with aiohttp.ClientSession() as session, session.post(lwa.token_url, data={
-        "grant_type": "authorization_code", "code": consent.query["code"],
-        "redirect_uri": "http://127.0.0.1:9/cb", "client_id": lwa.client_id,
-        "code_verifier": "x" * 43,
-    }) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            lwa.token_url,
+            data={
+                "grant_type": "authorization_code",
+                "code": consent.query["code"],
+                "redirect_uri": "http://127.0.0.1:9/cb",
+                "client_id": lwa.client_id,
+                "code_verifier": "x" * 43,
+            },
+        ) as response,
+    ):
         assert response.status == 400
         assert "code_verifier" in (await response.json(content_type=None))["error_description"]
 
 
 async def _consent_redirect(lwa: FakeLWA, *, redirect_uri: str) -> URL:
-    query = {"client_id": lwa.client_id, "scope": "profile", "response_type": "code",
-             "redirect_uri": redirect_uri, "state": "s", "code_challenge": "c" * 43,
-             "code_challenge_method": "S256"}
-    async with aiohttp.ClientSession() as session, session.get(
-        URL(lwa.authorize_url).with_query(query), allow_redirects=False
-    ) as response:
+    query = {
+        "client_id": lwa.client_id,
+        "scope": "profile",
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "state": "s",
+        "code_challenge": "c" * 43,
+        "code_challenge_method": "S256",
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(URL(lwa.authorize_url).with_query(query), allow_redirects=False) as response,
+    ):
         return URL(response.headers["Location"])
 
 
@@ -122,14 +145,15 @@ async def test_without_a_client_secret_no_refresh_token_is_saved(
     assert "client_secret" not in lwa.token_requests[0].params
 
 
-async def test_the_saved_scope_is_what_lwa_granted(
-    options: dict[str, Any], lwa: FakeLWA
-) -> None:
+async def test_the_saved_scope_is_what_lwa_granted(options: dict[str, Any], lwa: FakeLWA) -> None:
     lwa.granted_scopes = {"portability::customer_profile"}
-    tokens = await login(**{
-        **options, "scope": ["portability::customer_profile portability::orders"],
-        "scope_data": {"portability::orders": {"essential": False}},
-    })
+    tokens = await login(
+        **{
+            **options,
+            "scope": ["portability::customer_profile portability::orders"],
+            "scope_data": {"portability::orders": {"essential": False}},
+        }
+    )
 
     assert tokens.scope == "portability::customer_profile"
     consent = lwa.consent_requests[0].params
@@ -192,7 +216,8 @@ async def test_error_description_is_escaped_in_the_page(options: dict[str, Any])
     async def hostile_redirect(url: str) -> None:
         consent = URL(url)
         target = URL(consent.query["redirect_uri"]).with_query(
-            error="<b>access_denied</b>", error_description="<script>alert(1)</script>",
+            error="<b>access_denied</b>",
+            error_description="<script>alert(1)</script>",
             state=consent.query["state"],
         )
         async with aiohttp.ClientSession() as session, session.get(target) as response:
@@ -215,8 +240,13 @@ async def test_error_description_is_escaped_in_the_page(options: dict[str, Any])
     ],
 )
 async def test_token_endpoint_failures_raise_exchange_error(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path,
-    failure: TokenFailure, error: str, said: str,
+    options: dict[str, Any],
+    lwa: FakeLWA,
+    browser: HeadlessBrowser,
+    token_file: Path,
+    failure: TokenFailure,
+    error: str,
+    said: str,
 ) -> None:
     lwa.token_failure = failure
     with pytest.raises(ExchangeError) as caught:
@@ -233,8 +263,9 @@ async def test_no_redirect_times_out(options: dict[str, Any]) -> None:
     port = free_port()
     redirect_uri = f"http://127.0.0.1:{port}/callback"
     with pytest.raises(LoginTimeout) as caught:
-        await login(**{**options, "redirect_uri": redirect_uri, "open_browser": None,
-                       "timeout": 0.2})
+        await login(
+            **{**options, "redirect_uri": redirect_uri, "open_browser": None, "timeout": 0.2}
+        )
 
     assert isinstance(caught.value, TimeoutError)
     assert redirect_uri in str(caught.value)
@@ -272,16 +303,22 @@ async def test_localhost_listens_on_both_loopback_addresses(
     reached: list[int] = []
 
     async def via_ipv6_then_browser(url: str) -> None:
-        async with aiohttp.ClientSession() as session, session.get(
-            f"http://[::1]:{port}/favicon.ico"
-        ) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://[::1]:{port}/favicon.ico") as response,
+        ):
             reached.append(response.status)
         await browser(url)
 
     if not ipv6_loopback_works():
         pytest.skip("this machine has no IPv6 loopback (::1)")
-    await login(**{**options, "redirect_uri": f"http://localhost:{port}/callback",
-                   "open_browser": via_ipv6_then_browser})
+    await login(
+        **{
+            **options,
+            "redirect_uri": f"http://localhost:{port}/callback",
+            "open_browser": via_ipv6_then_browser,
+        }
+    )
 
     assert reached == [404]  # served (not refused) on ::1 too
     assert_port_free(port)
@@ -365,10 +402,12 @@ async def test_several_flows_run_at_once_without_cross_talk(
     options: dict[str, Any], lwa: FakeLWA, tmp_path: Path
 ) -> None:
     files = [tmp_path / f"tokens-{i}.json" for i in range(8)]
-    results = await asyncio.gather(*(
-        login(**{**options, "token_file": path, "open_browser": HeadlessBrowser()})
-        for path in files
-    ))
+    results = await asyncio.gather(
+        *(
+            login(**{**options, "token_file": path, "open_browser": HeadlessBrowser()})
+            for path in files
+        )
+    )
 
     assert len({tokens.access_token for tokens in results}) == 8
     for tokens, path in zip(results, files, strict=True):
@@ -377,9 +416,14 @@ async def test_several_flows_run_at_once_without_cross_talk(
 
 def test_login_sync_outside_an_event_loop(token_file: Path) -> None:
     with FakeLWA().in_background() as lwa:
-        tokens = login_sync(**lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback",
-                            scope="profile", token_file=token_file,
-                            open_browser=HeadlessBrowser(), timeout=10)
+        tokens = login_sync(
+            **lwa.login_options(),
+            redirect_uri="http://127.0.0.1:0/callback",
+            scope="profile",
+            token_file=token_file,
+            open_browser=HeadlessBrowser(),
+            timeout=10,
+        )
     assert tokens.access_token
     assert token_file.exists()
 
@@ -387,9 +431,14 @@ def test_login_sync_outside_an_event_loop(token_file: Path) -> None:
 async def test_login_sync_inside_a_running_event_loop(token_file: Path) -> None:
     """As in a notebook cell: the flow runs on a worker thread's loop."""
     with FakeLWA().in_background() as lwa:
-        tokens = login_sync(**lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback",
-                            scope="profile", token_file=token_file,
-                            open_browser=HeadlessBrowser(), timeout=10)
+        tokens = login_sync(
+            **lwa.login_options(),
+            redirect_uri="http://127.0.0.1:0/callback",
+            scope="profile",
+            token_file=token_file,
+            open_browser=HeadlessBrowser(),
+            timeout=10,
+        )
     assert tokens.access_token
 
 
@@ -435,7 +484,8 @@ async def test_other_methods_and_hosts_are_refused_without_ending_the_flow(
     async def probing_browser(url: str) -> None:
         consent = URL(url)
         callback = URL(consent.query["redirect_uri"]).with_query(
-            code="forged", state=consent.query["state"])
+            code="forged", state=consent.query["state"]
+        )
         async with aiohttp.ClientSession() as session:
             async with session.post(callback) as response:
                 answers.append(response.status)
@@ -454,10 +504,17 @@ async def test_other_methods_and_hosts_are_refused_without_ending_the_flow(
 def test_secrets_never_show_in_a_repr() -> None:
     from lwa_loopback._exchange import Client
 
-    tokens = Tokens(access_token="Atza|SECRET-A", refresh_token="Atzr|SECRET-R",
-                    token_type="bearer", expires_in=3600,
-                    obtained_at=datetime.now(timezone.utc), scope="profile", client_id="c",
-                    region="na", token_url="https://api.amazon.com/auth/o2/token")
+    tokens = Tokens(
+        access_token="Atza|SECRET-A",
+        refresh_token="Atzr|SECRET-R",
+        token_type="bearer",
+        expires_in=3600,
+        obtained_at=datetime.now(timezone.utc),
+        scope="profile",
+        client_id="c",
+        region="na",
+        token_url="https://api.amazon.com/auth/o2/token",
+    )
     client = Client(token_url="https://t", client_id="c", client_secret="SECRET-S")
     for text in (repr(tokens), repr(client)):
         assert "SECRET" not in text
@@ -485,8 +542,11 @@ asyncio.run(cell())
 async def test_ctrl_c_stops_login_sync_inside_a_running_loop() -> None:
     """As in a notebook cell or an async app: Ctrl+C must not sit out the whole timeout."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _SYNC_IN_A_LOOP,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-c",
+        _SYNC_IN_A_LOOP,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert process.stderr is not None
     line = await asyncio.wait_for(process.stderr.readline(), 30)

@@ -28,8 +28,11 @@ def _text(outputs: list[dict[str, Any]]) -> str:
 
 
 def _links(outputs: list[dict[str, Any]]) -> list[str]:
-    return [o["data"]["text/html"] for o in outputs
-            if o["output_type"] == "display_data" and "text/html" in o["data"]]
+    return [
+        o["data"]["text/html"]
+        for o in outputs
+        if o["output_type"] == "display_data" and "text/html" in o["data"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +44,12 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with pytest.MonkeyPatch.context() as patch:
         # The kernel inherits this environment; webbrowser.open then runs our headless browser.
         patch.setenv("BROWSER", str(headless_browser_command(folder)))
-        NotebookClient(notebook, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(folder)}},
+        ).execute()
     return notebook
 
 
@@ -82,10 +89,18 @@ def test_the_link_is_escaped() -> None:
 
 def test_outside_a_notebook_a_missing_browser_prints_the_address() -> None:
     # A fresh process: webbrowser reads BROWSER once. "false" is a browser that fails.
-    script = ("import asyncio; from lwa_loopback._browser import open_consent_page; "
-              "asyncio.run(open_consent_page('http://127.0.0.1:9/ap/oa?x=1'))")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env=subprocess_env(BROWSER="false"), timeout=60, check=True)
+    script = (
+        "import asyncio; from lwa_loopback._browser import open_consent_page; "
+        "asyncio.run(open_consent_page('http://127.0.0.1:9/ap/oa?x=1'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(BROWSER="false"),
+        timeout=60,
+        check=True,
+    )
 
     assert "No browser could be opened here" in result.stderr
     assert "http://127.0.0.1:9/ap/oa?x=1" in result.stderr

@@ -32,8 +32,13 @@ async def paste_lwa() -> Any:
 
 @pytest.fixture
 def paste_options(paste_lwa: FakeLWA, token_file: Path) -> dict[str, Any]:
-    return {**paste_lwa.login_options(), "redirect_uri": PASTE_REDIRECT, "scope": "profile",
-            "token_file": token_file, "timeout": 10.0}
+    return {
+        **paste_lwa.login_options(),
+        "redirect_uri": PASTE_REDIRECT,
+        "scope": "profile",
+        "token_file": token_file,
+        "timeout": 10.0,
+    }
 
 
 def _with_state(location: str, state: str) -> str:
@@ -42,7 +47,9 @@ def _with_state(location: str, state: str) -> str:
 
 # -- the library, with a reader ------------------------------------------------------------------
 async def test_a_return_url_that_is_not_loopback_selects_paste_back(
-    paste_options: dict[str, Any], paste_lwa: FakeLWA, token_file: Path,
+    paste_options: dict[str, Any],
+    paste_lwa: FakeLWA,
+    token_file: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     catcher = LocationCatcher()
@@ -65,8 +72,11 @@ async def test_paste_uses_the_granted_scope_of_the_pasted_address(
     paste_lwa.granted_scopes = {"profile"}
     catcher = LocationCatcher()
 
-    tokens = await login(**{**paste_options, "scope": "profile postal_code"},
-                         open_browser=catcher, paste=catcher.paste)
+    tokens = await login(
+        **{**paste_options, "scope": "profile postal_code"},
+        open_browser=catcher,
+        paste=catcher.paste,
+    )
 
     assert tokens.scope == "profile"
 
@@ -77,8 +87,11 @@ async def test_a_pasted_address_from_another_sign_in_is_refused_unused(
     catcher = LocationCatcher()
 
     with pytest.raises(ConsentError, match="state does not match") as caught:
-        await login(**paste_options, open_browser=catcher,
-                    paste=lambda: _with_state(catcher.paste(), "someone-elses-state"))
+        await login(
+            **paste_options,
+            open_browser=catcher,
+            paste=lambda: _with_state(catcher.paste(), "someone-elses-state"),
+        )
 
     assert caught.value.error is None
     assert paste_lwa.token_requests == []
@@ -100,8 +113,11 @@ async def test_a_pasted_refusal_is_a_consent_error(
 async def test_just_the_query_is_enough(paste_options: dict[str, Any]) -> None:
     catcher = LocationCatcher()
 
-    tokens = await login(**paste_options, open_browser=catcher,
-                         paste=lambda: "  ?" + URL(catcher.paste()).raw_query_string + "\n")
+    tokens = await login(
+        **paste_options,
+        open_browser=catcher,
+        paste=lambda: "  ?" + URL(catcher.paste()).raw_query_string + "\n",
+    )
 
     assert tokens.access_token
 
@@ -111,8 +127,9 @@ async def test_a_bare_code_is_used_with_a_warning(
 ) -> None:
     catcher = LocationCatcher()
 
-    tokens = await login(**paste_options, open_browser=catcher,
-                         paste=lambda: URL(catcher.paste()).query["code"])
+    tokens = await login(
+        **paste_options, open_browser=catcher, paste=lambda: URL(catcher.paste()).query["code"]
+    )
 
     assert tokens.access_token
     [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
@@ -162,8 +179,11 @@ async def test_nothing_pasted_in_time_is_a_timeout(paste_options: dict[str, Any]
     release = threading.Event()
     try:
         with pytest.raises(LoginTimeout, match="Nothing was pasted within"):
-            await login(**{**paste_options, "timeout": 0.05}, open_browser=None,
-                        paste=lambda: str(release.wait(30)))
+            await login(
+                **{**paste_options, "timeout": 0.05},
+                open_browser=None,
+                paste=lambda: str(release.wait(30)),
+            )
     finally:
         release.set()  # ends the reader's thread
 
@@ -178,8 +198,14 @@ async def test_paste_on_a_loopback_return_url_listens_nowhere(
         redirect_uri = f"http://127.0.0.1:{taken.getsockname()[1]}/callback"
         catcher = LocationCatcher()
 
-        tokens = await login(**lwa.login_options(), redirect_uri=redirect_uri, scope="profile",
-                             token_file=token_file, open_browser=catcher, paste=catcher.paste)
+        tokens = await login(
+            **lwa.login_options(),
+            redirect_uri=redirect_uri,
+            scope="profile",
+            token_file=token_file,
+            open_browser=catcher,
+            paste=catcher.paste,
+        )
 
     assert tokens.access_token
     assert lwa.token_requests[0].params["redirect_uri"] == redirect_uri

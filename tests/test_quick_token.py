@@ -21,14 +21,22 @@ from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file
 
 NOW = datetime.now(timezone.utc)
 GOOD: dict[str, Any] = {
-    "access_token": "Atza|quick", "refresh_token": "Atzr|r", "token_type": "bearer",
-    "expires_in": 3600, "obtained_at": "2026-01-01T00:00:00Z", "scope": "profile",
-    "client_id": "amzn1.application-oa2-client.x", "region": "na",
+    "access_token": "Atza|quick",
+    "refresh_token": "Atzr|r",
+    "token_type": "bearer",
+    "expires_in": 3600,
+    "obtained_at": "2026-01-01T00:00:00Z",
+    "scope": "profile",
+    "client_id": "amzn1.application-oa2-client.x",
+    "region": "na",
     "token_url": "https://api.amazon.com/auth/o2/token",
 }
 # Values a token file's fields may hold: the right kind, and the wrong kinds.
 ODD_VALUES = st.one_of(
-    st.none(), st.integers(-10**6, 10**6), st.text(max_size=12), st.booleans(),
+    st.none(),
+    st.integers(-(10**6), 10**6),
+    st.text(max_size=12),
+    st.booleans(),
     st.sampled_from(["3600", "3600.0", "", "2026-01-01T00:00:00", "not a date"]),
 )
 
@@ -42,8 +50,9 @@ def full_command_answer(path: Path, min_valid: int) -> str | None:
     return None if tokens.expires_within(min_valid) else tokens.access_token
 
 
-@settings(max_examples=200, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     age=st.integers(-7200, 7200),
     min_valid=st.integers(0, 4000),
@@ -53,8 +62,11 @@ def full_command_answer(path: Path, min_valid: int) -> str | None:
 def test_the_quick_path_answers_as_the_full_command_or_not_at_all(
     tmp_path: Path, age: int, min_valid: int, broken: dict[str, Any], dropped: set[str]
 ) -> None:
-    data = {**GOOD, "obtained_at": (NOW - timedelta(seconds=age)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            **broken}
+    data = {
+        **GOOD,
+        "obtained_at": (NOW - timedelta(seconds=age)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **broken,
+    }
     for name in dropped:
         data.pop(name, None)
     path = tmp_path / "tokens.json"
@@ -65,21 +77,24 @@ def test_the_quick_path_answers_as_the_full_command_or_not_at_all(
     assert quick == full_command_answer(path, min_valid)
 
 
-@pytest.mark.parametrize(("args", "understood"), [
-    (["token"], True),
-    (["token", "--file", "F"], True),
-    (["token", "--file=F", "--min-valid=10"], True),
-    (["token", "--min-valid", "10", "--file", "F"], True),
-    (["token", "--min-valid", "-1"], False),
-    (["token", "--min-valid", "ten"], False),
-    (["token", "--file"], False),
-    (["token", "--file="], False),
-    (["token", "--file", "F", "--file", "G"], False),
-    (["token", "--client-secret", "s"], False),
-    (["token", "--help"], False),
-    (["show"], False),
-    ([], False),
-])
+@pytest.mark.parametrize(
+    ("args", "understood"),
+    [
+        (["token"], True),
+        (["token", "--file", "F"], True),
+        (["token", "--file=F", "--min-valid=10"], True),
+        (["token", "--min-valid", "10", "--file", "F"], True),
+        (["token", "--min-valid", "-1"], False),
+        (["token", "--min-valid", "ten"], False),
+        (["token", "--file"], False),
+        (["token", "--file="], False),
+        (["token", "--file", "F", "--file", "G"], False),
+        (["token", "--client-secret", "s"], False),
+        (["token", "--help"], False),
+        (["show"], False),
+        ([], False),
+    ],
+)
 def test_only_plain_token_calls_take_the_quick_path(
     fake_lwa: FakeLWA, token_file: Path, args: list[str], understood: bool
 ) -> None:
@@ -113,8 +128,14 @@ def test_a_valid_token_is_printed_without_click_or_the_package(
     fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     tokens = make_token_file(fake_lwa, token_file)
-    done = subprocess.run([sys.executable, "-c", _REPORT, "token", "--file", str(token_file)],
-                          env=cli_env(), capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT, "token", "--file", str(token_file)],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == tokens.access_token + "\n"
@@ -124,9 +145,14 @@ def test_a_valid_token_is_printed_without_click_or_the_package(
 
 def test_an_expired_token_goes_to_the_full_command(fake_lwa: FakeLWA, token_file: Path) -> None:
     make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
-    done = subprocess.run([sys.executable, "-c", _REPORT, "token", "--file", str(token_file)],
-                          env=cli_env(LWA_CLIENT_SECRET=fake_lwa.client_secret),
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORT, "token", "--file", str(token_file)],
+        env=cli_env(LWA_CLIENT_SECRET=fake_lwa.client_secret),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stdout == read_token_file(token_file).access_token + "\n"

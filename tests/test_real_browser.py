@@ -33,10 +33,16 @@ pytestmark = needs_chromium
 async def _login_clicking(page: Page, lwa: FakeLWA, token_file: Path, button: str) -> Tokens:
     """Run ``login()`` with Chromium as the browser, pressing ``button`` on the consent page."""
     urls: asyncio.Queue[str] = asyncio.Queue()
-    flow = asyncio.ensure_future(login(
-        **lwa.login_options(), redirect_uri=ANY_PORT_REDIRECT, scope="profile",
-        token_file=token_file, open_browser=urls.put, timeout=30.0,
-    ))
+    flow = asyncio.ensure_future(
+        login(
+            **lwa.login_options(),
+            redirect_uri=ANY_PORT_REDIRECT,
+            scope="profile",
+            token_file=token_file,
+            open_browser=urls.put,
+            timeout=30.0,
+        )
+    )
     try:
         await page.goto(await urls.get())
         await screenshot(page, "consent-page")
@@ -91,18 +97,30 @@ async def test_a_failed_exchange_lands_on_the_error_page(token_file: Path) -> No
     assert not token_file.exists()
 
 
-@pytest.mark.parametrize(("button", "exit_code", "title"), [
-    ("Allow", 0, "Signed in"),
-    ("Deny", 3, "Sign-in not completed"),
-])
+@pytest.mark.parametrize(
+    ("button", "exit_code", "title"),
+    [
+        ("Allow", 0, "Signed in"),
+        ("Deny", 3, "Sign-in not completed"),
+    ],
+)
 async def test_demo_browser_waits_for_the_person_to_choose(
     tmp_path: Path, button: str, exit_code: int, title: str
 ) -> None:
     token_file = tmp_path / "demo-tokens.json"
     # BROWSER=true: webbrowser.open succeeds and shows nothing; Chromium plays the person.
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "lwa_loopback", "demo", "--browser", "--out", str(token_file),
-        "--timeout", "30", stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "lwa_loopback",
+        "demo",
+        "--browser",
+        "--out",
+        str(token_file),
+        "--timeout",
+        "30",
+        stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         env=subprocess_env(BROWSER="true"),
     )
     assert process.stderr is not None

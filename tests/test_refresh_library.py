@@ -35,7 +35,11 @@ def assert_rewritten(token_file: Path, old: Tokens, new: Tokens) -> None:
     assert saved["access_token"] == new.access_token != old.access_token
     assert saved["refresh_token"] == old.refresh_token
     assert (saved["client_id"], saved["region"], saved["scope"], saved["token_url"]) == (
-        old.client_id, old.region, old.scope, old.token_url)
+        old.client_id,
+        old.region,
+        old.scope,
+        old.token_url,
+    )
     obtained_at = datetime.fromisoformat(saved["obtained_at"].replace("Z", "+00:00"))
     expires_at = datetime.fromisoformat(saved["expires_at"].replace("Z", "+00:00"))
     assert old.obtained_at <= obtained_at <= datetime.now(timezone.utc)  # whole seconds
@@ -52,10 +56,14 @@ async def test_refresh_rewrites_the_file_each_time(lwa: FakeLWA, token_file: Pat
     second = await refresh(token_file, client_secret=lwa.client_secret)
     assert_rewritten(token_file, first, second)
 
-    assert [r.params for r in lwa.token_requests] == 2 * [{
-        "grant_type": "refresh_token", "refresh_token": old.refresh_token,
-        "client_id": lwa.client_id, "client_secret": lwa.client_secret,
-    }]
+    assert [r.params for r in lwa.token_requests] == 2 * [
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": old.refresh_token,
+            "client_id": lwa.client_id,
+            "client_secret": lwa.client_secret,
+        }
+    ]
 
 
 async def test_refresh_keeps_the_refresh_token_when_lwa_sends_none(
@@ -191,9 +199,7 @@ async def test_a_held_lock_times_out(lwa: FakeLWA, token_file: Path) -> None:
     assert stat.S_IMODE((token_file.parent / "tokens.json.lock").stat().st_mode) == 0o600
 
 
-async def test_sync_helpers_work_inside_a_running_loop(
-    fake_lwa: FakeLWA, token_file: Path
-) -> None:
+async def test_sync_helpers_work_inside_a_running_loop(fake_lwa: FakeLWA, token_file: Path) -> None:
     old = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
     asyncio.get_running_loop()  # as in a notebook cell
 

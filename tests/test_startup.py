@@ -18,8 +18,11 @@ def test_the_consent_url_is_printed_before_aiohttp_is_imported(tmp_path: Path) -
         cli.consent_url(lwa.authorize_url)
         cli.proc.send_signal(signal.SIGTERM)
         code, _, err = cli.wait()
-    imported = [line.rsplit("|", 1)[1].strip() for line in
-                err.split(lwa.authorize_url, 1)[0].splitlines() if line.startswith("import time:")]
+    imported = [
+        line.rsplit("|", 1)[1].strip()
+        for line in err.split(lwa.authorize_url, 1)[0].splitlines()
+        if line.startswith("import time:")
+    ]
     assert "lwa_loopback._cli" in imported  # importtime did report the start-up imports
     assert not [name for name in imported if name.split(".")[0] in ("aiohttp", "webbrowser")]
     assert code == 143

@@ -126,8 +126,9 @@ FAILURES: list[tuple[Setup, int, str]] = [
 
 
 @pytest.mark.parametrize("command", ["token", "refresh"])
-@pytest.mark.parametrize(("setup", "exit_code", "said"), FAILURES,
-                         ids=[f[0].__name__.strip("_") for f in FAILURES])
+@pytest.mark.parametrize(
+    ("setup", "exit_code", "said"), FAILURES, ids=[f[0].__name__.strip("_") for f in FAILURES]
+)
 def test_failures(
     fake_lwa: FakeLWA, token_file: Path, command: str, setup: Setup, exit_code: int, said: str
 ) -> None:
@@ -185,7 +186,10 @@ def test_show_json_is_masked_too(fake_lwa: FakeLWA, token_file: Path) -> None:
     assert shown["expired"] is True
     assert -7260 < shown["seconds_left"] <= -7200  # expired two hours ago
     assert (shown["client_id"], shown["region"], shown["scope"]) == (
-        tokens.client_id, "na", "profile postal_code")
+        tokens.client_id,
+        "na",
+        "profile postal_code",
+    )
     assert_no_whole_token(result.output, tokens)
 
 

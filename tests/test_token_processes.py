@@ -56,7 +56,10 @@ def test_quick_commands_import_nothing_heavy(
     done = subprocess.run(
         [sys.executable, "-c", code, *(str(token_file) if a == "FILE" else a for a in args)],
         env=cli_env(),
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
     report = json.loads(done.stderr.strip().splitlines()[-1])
@@ -67,8 +70,11 @@ def test_quick_commands_import_nothing_heavy(
 
 
 def test_importing_the_package_imports_nothing_heavy() -> None:
-    code = ("import sys, lwa_loopback; lwa_loopback.TokenFileUnusable; "
-            "print(sorted(m for m in ('aiohttp', 'yarl', 'asyncio') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=True)
+    code = (
+        "import sys, lwa_loopback; lwa_loopback.TokenFileUnusable; "
+        "print(sorted(m for m in ('aiohttp', 'yarl', 'asyncio') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert done.stdout == "[]\n"

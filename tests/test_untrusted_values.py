@@ -90,11 +90,14 @@ async def test_an_absurd_lifetime_from_lwa_loses_nothing(
     assert read_token_file(token_file).access_token == tokens.access_token
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("expires_in", 10**20),
-    ("expires_in", -1),
-    ("obtained_at", "9999-12-31T23:59:59Z"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("expires_in", 10**20),
+        ("expires_in", -1),
+        ("obtained_at", "9999-12-31T23:59:59Z"),
+    ],
+)
 def test_a_token_file_with_impossible_times_is_unusable(
     lwa_file: Path, field: str, value: Any
 ) -> None:
@@ -107,11 +110,17 @@ def test_a_token_file_with_impossible_times_is_unusable(
 @pytest.fixture
 def lwa_file(tmp_path: Path) -> Path:
     path = tmp_path / "tokens.json"
-    path.write_text(json.dumps({
-        "access_token": "Atza|x", "expires_in": 3600, "obtained_at": "2026-01-01T00:00:00Z",
-        "client_id": "amzn1.application-oa2-client.x",
-        "token_url": "https://api.amazon.com/auth/o2/token",
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "access_token": "Atza|x",
+                "expires_in": 3600,
+                "obtained_at": "2026-01-01T00:00:00Z",
+                "client_id": "amzn1.application-oa2-client.x",
+                "token_url": "https://api.amazon.com/auth/o2/token",
+            }
+        )
+    )
     return path
 
 

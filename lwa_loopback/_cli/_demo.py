@@ -21,13 +21,26 @@ DEMO_TIMEOUT = 120.0
 
 
 @click.command(context_settings=SETTINGS)
-@click.option("--browser", is_flag=True, help="Open the fake's consent page in your own browser "
-                                              "and click Allow yourself, instead of letting a "
-                                              "headless one sign in.")
-@click.option("--out", "token_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the demo tokens. [default: a new temporary folder]")
-@click.option("--timeout", default=DEMO_TIMEOUT, show_default=True,
-              type=click.FloatRange(min=0, min_open=True), help="Seconds to wait for the redirect.")
+@click.option(
+    "--browser",
+    is_flag=True,
+    help="Open the fake's consent page in your own browser "
+    "and click Allow yourself, instead of letting a "
+    "headless one sign in.",
+)
+@click.option(
+    "--out",
+    "token_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the demo tokens. [default: a new temporary folder]",
+)
+@click.option(
+    "--timeout",
+    default=DEMO_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds to wait for the redirect.",
+)
 @handles_errors()
 def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
     """Run a whole login against a built-in fake LWA server: no Amazon account needed.
@@ -43,13 +56,18 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
         if browser:
             await system_browser(url)
 
-    tokens, path = run_async(lambda: run_demo(
-        token_file=token_file, announce=shown, headless=not browser, timeout=timeout))
+    tokens, path = run_async(
+        lambda: run_demo(
+            token_file=token_file, announce=shown, headless=not browser, timeout=timeout
+        )
+    )
     report(tokens.expires_in, tokens.refresh_token is not None, path)
-    say("That was the whole flow. With a real LWA client, register "
+    say(
+        "That was the whole flow. With a real LWA client, register "
         "http://127.0.0.1:8080/callback as an Allowed Return URL and run:\n"
         "  LWA_CLIENT_SECRET=... lwa-loopback login --client-id amzn1.application-oa2-client.... "
-        "--redirect-uri http://127.0.0.1:8080/callback --scope profile")
+        "--redirect-uri http://127.0.0.1:8080/callback --scope profile"
+    )
 
 
 async def run_demo(
@@ -78,12 +96,18 @@ async def run_demo(
             log.info("A headless browser follows the address and signs in...")
             await browser(url)
         else:
-            log.info("In the browser, choose Allow on the (fake) consent page, or Deny to see "
-                     "how a refusal ends.")
+            log.info(
+                "In the browser, choose Allow on the (fake) consent page, or Deny to see "
+                "how a refusal ends."
+            )
 
     async with FakeLWA(interactive=not headless) as lwa:
         tokens = await login(
-            **lwa.login_options(), redirect_uri=DEMO_REDIRECT_URI, scope="profile",
-            token_file=path, open_browser=opener, timeout=timeout,
+            **lwa.login_options(),
+            redirect_uri=DEMO_REDIRECT_URI,
+            scope="profile",
+            token_file=path,
+            open_browser=opener,
+            timeout=timeout,
         )
     return tokens, path

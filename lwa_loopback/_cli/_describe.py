@@ -53,16 +53,21 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     """The same as ``describe()``, as lines for a person."""
     seen = describe(tokens, token_file, now)
     expires_at = seen["expires_at"].replace("T", " ").replace("Z", " UTC")
-    refresh = (f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
-               if tokens.refresh_token is not None
-               else "none: log in again with a client secret to get one")
+    refresh = (
+        f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
+        if tokens.refresh_token is not None
+        else "none: log in again with a client secret to get one"
+    )
     rows = [
         ("Token file", seen["token_file"]),
         ("Client id", tokens.client_id),
         ("Region", tokens.region or "(not recorded)"),
         ("Scopes", tokens.scope or "(none recorded)"),
-        ("Access token", f"{seen['access_token']} ({tokens.token_type}), "
-                         f"{_expiry(seen['seconds_left'])} ({expires_at})"),
+        (
+            "Access token",
+            f"{seen['access_token']} ({tokens.token_type}), "
+            f"{_expiry(seen['seconds_left'])} ({expires_at})",
+        ),
         ("Refresh token", refresh),
         ("Token endpoint", tokens.token_url),
     ]

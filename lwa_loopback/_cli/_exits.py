@@ -34,8 +34,10 @@ def handles_errors(
             except TokenFileError as exc:
                 # The code is spent: these tokens exist nowhere else, so they go to stdout.
                 click.echo(exc.tokens.dumps(), nl=False)
-                say(f"error: {in_flags(str(exc), flags)}\nThe tokens are printed on stdout "
-                    "above: save them now, they cannot be fetched again.")
+                say(
+                    f"error: {in_flags(str(exc), flags)}\nThe tokens are printed on stdout "
+                    "above: save them now, they cannot be fetched again."
+                )
                 sys.exit(exc.exit_code)
             except LoginError as exc:
                 say(f"error: {in_flags(str(exc), flags)}")

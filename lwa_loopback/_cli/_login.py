@@ -20,8 +20,11 @@ _PATH = click.Path(dir_okay=False, path_type=Path)
 
 def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The click option for one login option: same name, default, help and variable."""
-    settings: dict[str, Any] = {"help": option.help, "envvar": option.envvar,
-                                "show_envvar": option.envvar is not None}
+    settings: dict[str, Any] = {
+        "help": option.help,
+        "envvar": option.envvar,
+        "show_envvar": option.envvar is not None,
+    }
     if option.kind == "flag":
         settings.update(is_flag=True, envvar=None, show_envvar=False)
     elif option.kind == "several":
@@ -59,9 +62,14 @@ def login(no_browser: bool, as_json: bool, **options: Any) -> None:
     from .._token_file import default_token_file
 
     options["token_file"] = (options["token_file"] or default_token_file()).expanduser()
-    warning = None if options["client_secret"] else (
-        "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
-        "token, so these tokens stop working in an hour.")
+    warning = (
+        None
+        if options["client_secret"]
+        else (
+            "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
+            "token, so these tokens stop working in an hour."
+        )
+    )
     show_logs()
     with sigterm_raises():
         # Checked, bound and printed before asyncio and aiohttp are even imported: the person
@@ -78,7 +86,12 @@ def login(no_browser: bool, as_json: bool, **options: Any) -> None:
 
 
 def report(expires_in: int, has_refresh_token: bool, token_file: Path) -> None:
-    refresh = ("refresh token saved" if has_refresh_token
-               else "no refresh token: log in again when it expires")
-    say(f"Signed in. Tokens saved to {token_file} "
-        f"(access token valid for {expires_in // 60} minutes; {refresh}).")
+    refresh = (
+        "refresh token saved"
+        if has_refresh_token
+        else "no refresh token: log in again when it expires"
+    )
+    say(
+        f"Signed in. Tokens saved to {token_file} "
+        f"(access token valid for {expires_in // 60} minutes; {refresh})."
+    )

@@ -19,6 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+
 def main() -> None:
     access_token = still_valid_token(sys.argv[1:], os.environ)
     if access_token is None:

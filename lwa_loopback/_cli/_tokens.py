@@ -21,14 +21,19 @@ from ._signals import run_async
 _FLAGS = {"token_file": "--file", "client_secret": "--client-secret"}
 
 _file_option = click.option(
-    "--file", "token_file", envvar="LWA_TOKEN_FILE", show_envvar=True,
+    "--file",
+    "token_file",
+    envvar="LWA_TOKEN_FILE",
+    show_envvar=True,
     type=click.Path(path_type=Path),
     help="The token file `login` wrote. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json]",
 )
 _secret_option = click.option(
-    "--client-secret", envvar="LWA_CLIENT_SECRET", show_envvar=True,
+    "--client-secret",
+    envvar="LWA_CLIENT_SECRET",
+    show_envvar=True,
     help="The client secret, sent with the refresh token. Prefer the environment variable to "
-         "the command line.",
+    "the command line.",
 )
 
 
@@ -51,9 +56,14 @@ def refresh(token_file: Path | None, client_secret: str | None) -> None:
 
 @click.command(context_settings=SETTINGS)
 @_file_option
-@click.option("--min-valid", default=MIN_VALID, show_default=True, metavar="SECONDS",
-              type=click.IntRange(min=0),
-              help="Refresh first when the access token expires within this many seconds.")
+@click.option(
+    "--min-valid",
+    default=MIN_VALID,
+    show_default=True,
+    metavar="SECONDS",
+    type=click.IntRange(min=0),
+    help="Refresh first when the access token expires within this many seconds.",
+)
 @_secret_option
 @handles_errors(_FLAGS)
 def token(token_file: Path | None, min_valid: int, client_secret: str | None) -> None:
@@ -69,15 +79,20 @@ def token(token_file: Path | None, min_valid: int, client_secret: str | None) ->
         from .._refresh import valid_access_token
 
         show_logs(_FLAGS)
-        access_token = run_async(lambda: valid_access_token(
-            path, min_valid=min_valid, client_secret=client_secret))
+        access_token = run_async(
+            lambda: valid_access_token(path, min_valid=min_valid, client_secret=client_secret)
+        )
     click.echo(access_token)
 
 
 @click.command(context_settings=SETTINGS)
 @_file_option
-@click.option("--json", "as_json", is_flag=True,
-              help="The same as JSON, for scripts (tokens masked there too).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="The same as JSON, for scripts (tokens masked there too).",
+)
 @handles_errors(_FLAGS)
 def show(token_file: Path | None, as_json: bool) -> None:
     """What the token file holds: client, region, scopes, expiry. Tokens are masked."""

@@ -56,7 +56,8 @@ def render(params: Mapping[str, str], *, action: str) -> str:
     items = "".join(_scope_item(scope) for scope in params.get("scope", "").split())
     hidden = "".join(
         f'<input type=hidden name="{html.escape(name)}" value="{html.escape(value)}">'
-        for name, value in params.items() if name != "decision"
+        for name, value in params.items()
+        if name != "decision"
     )
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
@@ -69,8 +70,8 @@ def render(params: Mapping[str, str], *, action: str) -> str:
         f"<p class=where>Choosing Allow or Deny returns you to "
         f"{html.escape(_where(params.get('redirect_uri', '')))}.</p>"
         f'<form method=post action="{html.escape(action)}">{hidden}<div class=buttons>'
-        '<button type=submit name=decision value=deny>Deny</button>'
-        '<button type=submit class=allow name=decision value=allow autofocus>Allow</button>'
+        "<button type=submit name=decision value=deny>Deny</button>"
+        "<button type=submit class=allow name=decision value=allow autofocus>Allow</button>"
         "</div></form></main></body></html>"
     )
 

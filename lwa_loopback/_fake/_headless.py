@@ -30,8 +30,9 @@ class HeadlessBrowser:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
             text = await response.text()
-            self.pages.append(VisitedPage(response.status, str(response.url.with_query(None)),
-                                          text))
+            self.pages.append(
+                VisitedPage(response.status, str(response.url.with_query(None)), text)
+            )
 
     def open(self, url: str) -> None:
         """The same from synchronous code (not from inside a running event loop)."""

@@ -78,8 +78,9 @@ def redirect(redirect_uri: str, **params: str | None) -> web.Response:
 
 
 def error_page(message: str) -> web.Response:
-    return web.Response(status=400, text=f"<html><body><p>{message}</p></body></html>",
-                        content_type="text/html")
+    return web.Response(
+        status=400, text=f"<html><body><p>{message}</p></body></html>", content_type="text/html"
+    )
 
 
 def token_error(status: int, error: str, description: str) -> web.Response:
@@ -90,6 +91,9 @@ def json_response(status: int, payload: Mapping[str, Any]) -> web.Response:
     return web.Response(
         status=status,
         body=json.dumps(payload).encode(),
-        headers={"Content-Type": LWA_CONTENT_TYPE, "Cache-Control": "no-store",
-                 "Pragma": "no-cache"},
+        headers={
+            "Content-Type": LWA_CONTENT_TYPE,
+            "Cache-Control": "no-store",
+            "Pragma": "no-cache",
+        },
     )

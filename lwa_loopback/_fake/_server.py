@@ -153,8 +153,9 @@ class FakeLWA:
         app.router.add_get(AUTHORIZE_PATH, self._consent)
         app.router.add_post(AUTHORIZE_PATH, self._decision)
         app.router.add_post(TOKEN_PATH, self._token)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None,
-                                     shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=0.5
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -212,8 +213,11 @@ class FakeLWA:
         if turned_away is not None:
             return turned_away
         if decision is None:
-            return web.Response(text=_consent_page.render(query, action=AUTHORIZE_PATH),
-                                content_type="text/html", headers=_consent_page.HEADERS)
+            return web.Response(
+                text=_consent_page.render(query, action=AUTHORIZE_PATH),
+                content_type="text/html",
+                headers=_consent_page.HEADERS,
+            )
         return self._grant_code(query)
 
     def _turned_away(self, query: Mapping[str, str], *, refused: bool) -> web.Response | None:
@@ -225,20 +229,27 @@ class FakeLWA:
             return error_page("The redirect URI you provided has not been whitelisted.")
         state = query.get("state")
         if self.consent_error is not None or refused:
-            return redirect(redirect_uri, error=self.consent_error or "access_denied",
-                             state=state, error_description="The user denied the request.")
+            return redirect(
+                redirect_uri,
+                error=self.consent_error or "access_denied",
+                state=state,
+                error_description="The user denied the request.",
+            )
         problem = consent_problem(query)
         if problem is None:
             return None
-        return redirect(redirect_uri, error="invalid_request", state=state,
-                         error_description=problem)
+        return redirect(
+            redirect_uri, error="invalid_request", state=state, error_description=problem
+        )
 
     def _grant_code(self, query: Mapping[str, str]) -> web.Response:
         redirect_uri = query["redirect_uri"]
         scope = self._granted(query["scope"])
         code = "ANfake" + secrets.token_urlsafe(18)
         self._grants[code] = Grant(
-            client_id=self.client_id, redirect_uri=redirect_uri, scope=scope,
+            client_id=self.client_id,
+            redirect_uri=redirect_uri,
+            scope=scope,
             code_challenge=query.get("code_challenge"),
             code_challenge_method=query.get("code_challenge_method", "plain"),
             issued_at=self.clock(),
@@ -288,8 +299,9 @@ class FakeLWA:
         if failure is TokenFailure.SLOW:
             await asyncio.sleep(self.slow_seconds)
         elif failure is TokenFailure.SERVER_ERROR:
-            return web.Response(status=500, text="<html>Internal Server Error</html>",
-                                content_type="text/html")
+            return web.Response(
+                status=500, text="<html>Internal Server Error</html>", content_type="text/html"
+            )
         elif failure is TokenFailure.NOT_JSON:
             return web.Response(status=200, text="<html>Hello</html>", content_type="text/html")
         elif failure is TokenFailure.INVALID_GRANT:
@@ -309,8 +321,9 @@ class FakeLWA:
     def _refresh_grant(self, form: Mapping[str, str]) -> web.Response:
         token = form.get("refresh_token", "")
         if self._refresh_tokens.get(token) != form.get("client_id"):
-            return token_error(400, "invalid_grant",
-                                "The request has an invalid grant parameter : refresh_token")
+            return token_error(
+                400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
+            )
         return self._tokens(token if self.refresh_returns_refresh_token else None)
 
     def _tokens(self, refresh_token: str | None) -> web.Response:

@@ -53,7 +53,7 @@ def normalize_scopes(scopes: str | Iterable[str]) -> list[str]:
     found = [scope for value in values for scope in value.split()]
     unique = list(dict.fromkeys(found))
     if not unique:
-        raise ConfigurationError("No scope given: pass at least one, for example --scope profile.")
+        raise ConfigurationError("No scope given: pass at least one `scope`, such as profile.")
     return unique
 
 
@@ -65,7 +65,7 @@ def encode_scope_data(scope_data: str | Mapping[str, Any] | None) -> str | None:
         try:
             scope_data = json.loads(scope_data)
         except ValueError as exc:
-            raise ConfigurationError(f"--scope-data is not valid JSON: {exc}.") from None
+            raise ConfigurationError(f"`scope_data` is not valid JSON: {exc}.") from None
     if not isinstance(scope_data, Mapping):
         raise ConfigurationError(
             'scope_data must be a JSON object, for example {"profile": {"essential": false}}.'
@@ -75,7 +75,7 @@ def encode_scope_data(scope_data: str | Mapping[str, Any] | None) -> str | None:
 
 def check_client_id(client_id: str) -> None:
     if not client_id.strip():
-        raise ConfigurationError("The client id is empty: pass --client-id or set LWA_CLIENT_ID.")
+        raise ConfigurationError("The client id is empty: pass `client_id`.")
     if len(client_id.encode()) > MAX_CLIENT_ID_BYTES:
         raise ConfigurationError(
             f"The client id is longer than LWA's limit of {MAX_CLIENT_ID_BYTES} bytes: "

@@ -115,7 +115,7 @@ class _Advice:
 
 _RETRY_ADVICE = {
     "authorization_code": _Advice(
-        network="Check the network and the --region or --token-url; if the code may have been "
+        network="Check the network and the `region` or `token_url`; if the code may have been "
         "used, log in again.",
         server="try again in a minute (a login needs a new code).",
     ),
@@ -150,7 +150,7 @@ def _decode(status: int, body: bytes, advice: _Advice) -> dict[str, Any]:
     if 300 <= status < 400:
         raise ExchangeError(
             f"The token endpoint answered with a redirect (HTTP {status}), which is not "
-            "followed: the request carries the code and the client secret. Check --token-url "
+            "followed: the request carries the code and the client secret. Check `token_url` "
             "(or the token file's token_url): it must be LWA's token endpoint itself.",
             error="invalid_response",
             status=status,
@@ -187,7 +187,7 @@ _ADVICE = {
     ),
     "invalid_client": "Check the client id and the client secret (LWA_CLIENT_SECRET).",
     "unauthorized_client": "This client may not use this grant: check it in the LWA console.",
-    "invalid_request": "Check the options, in particular --redirect-uri, against the LWA console.",
+    "invalid_request": "Check the options, in particular `redirect_uri`, against the LWA console.",
     "server_error": "LWA had an internal error: try again in a minute.",
     "servererror": "LWA had an internal error: try again in a minute.",
     "temporarily_unavailable": "LWA is busy: try again in a minute.",
@@ -201,7 +201,7 @@ def _tokens_from(
     if not isinstance(access_token, str) or not access_token:
         raise ExchangeError(
             "The token endpoint answered without an access token. Try again; if it persists, "
-            "check --token-url.",
+            "check `token_url`.",
             error="invalid_response",
             status=200,
         )

@@ -156,7 +156,7 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
     except asyncio.TimeoutError:
         raise LoginTimeout(
             f"No redirect reached {return_url} within {seconds(timeout)}. Finish the sign-in "
-            "in the browser sooner (or raise --timeout), and check that the LWA console lists "
+            "in the browser sooner (or raise `timeout`), and check that the LWA console lists "
             f"exactly {return_url} as an Allowed Return URL."
         ) from None
 

@@ -97,7 +97,7 @@ def parse_return_url(redirect_uri: str) -> ReturnUrl:
         raise ConfigurationError(
             f"The redirect URI's host {url.host!r} is not loopback: lwa-loopback listens only on "
             "127.0.0.1, [::1] or localhost, so that no other machine can reach the code. "
-            "Register a return URL such as http://127.0.0.1:8080/callback, or use --paste."
+            "Register a return URL such as http://127.0.0.1:8080/callback, or use `paste`."
         )
     return ReturnUrl(redirect_uri, url, _ADDRESSES[(url.host or "").lower()])
 

@@ -71,9 +71,9 @@ def refused_error(outcome: Refused) -> ConsentError:
 
 _CONSENT_ADVICE = {
     "access_denied": "The sign-in was cancelled or refused: run the command again, choose Allow.",
-    "invalid_scope": "A scope is unknown or not enabled for this client: check --scope.",
+    "invalid_scope": "A scope is unknown or not enabled for this client: check `scope`.",
     "unauthorized_client": "This client may not ask for a code: check it in the LWA console.",
-    "invalid_request": "Check --client-id and --redirect-uri against the LWA console.",
+    "invalid_request": "Check `client_id` and `redirect_uri` against the LWA console.",
     "server_error": "LWA had an internal error: try again in a minute.",
     "temporarily_unavailable": "LWA is busy: try again in a minute.",
 }

@@ -24,7 +24,7 @@ MAKE_A_CERTIFICATE = (
     "-key-file key.pem localhost 127.0.0.1 ::1`, trusted by your browsers), or with openssl "
     "(`openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost -addext "
     '"subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" -keyout key.pem -out cert.pem`; '
-    "the browser warns once, as it does not know it). Or use --paste, which needs no listener."
+    "the browser warns once, as it does not know it). Or use `paste`, which needs no listener."
 )
 
 
@@ -39,7 +39,7 @@ def server_context(
     if certfile is None:
         raise ConfigurationError(
             f"The redirect URI {return_url} is https://, so it must be served over TLS: pass "
-            "--certfile and --keyfile (or LWA_CERTFILE and LWA_KEYFILE) naming a certificate "
+            "`certfile` and `keyfile` naming a certificate "
             f"for its host. {MAKE_A_CERTIFICATE}"
         )
     import ssl  # here: a plain http:// login (most of them) never needs it
@@ -53,14 +53,14 @@ def server_context(
             f"Cannot use the certificate {certfile}"
             + (f" with the key {keyfile}" if keyfile else "")
             + f": {reason}. Give a PEM certificate and its unencrypted PEM key "
-            f"(--certfile, --keyfile). {MAKE_A_CERTIFICATE}"
+            f"(`certfile`, `keyfile`). {MAKE_A_CERTIFICATE}"
         ) from None
     return context
 
 
 def note_unused(certfile: Path | None, keyfile: Path | None, why: str) -> None:
     if certfile is not None or keyfile is not None:
-        log.warning("The certificate and key (--certfile/--keyfile) are not used: %s.", why)
+        log.warning("The certificate and key (`certfile`, `keyfile`) are not used: %s.", why)
 
 
 def _no_password() -> str:
@@ -80,6 +80,6 @@ def tls_on_plain_hint(return_url: str) -> str:
     return (
         f"A browser spoke TLS (https) to {return_url}, which is plain http: it upgraded the "
         "address itself (HSTS for this host, or a proxy). Either register an https:// return "
-        "URL and serve it with --certfile/--keyfile, or clear the browser's HSTS entry for this "
-        "host (or use 127.0.0.1 instead of localhost), or use --paste. Still waiting."
+        "URL and serve it with `certfile` and `keyfile`, or clear the browser's HSTS entry for "
+        "this host (or use 127.0.0.1 instead of localhost), or use `paste`. Still waiting."
     )

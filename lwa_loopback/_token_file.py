@@ -83,7 +83,7 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
     except FileNotFoundError:
         raise TokenFileUnusable(
             f"No token file at {target}. Run `lwa-loopback login ...` first "
-            "(or pass --file with the path login wrote)."
+            "(or pass `token_file`: the path login wrote)."
         ) from None
     except OSError as exc:
         raise TokenFileUnusable(
@@ -97,6 +97,6 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
     except ValueError as exc:
         raise TokenFileUnusable(
             f"The token file {target} is not a valid lwa-loopback token file: {exc}. "
-            "It was left as it is; run `lwa-loopback login ...` with --out to a new path, "
-            "or move it away and log in again."
+            "It was left as it is; run `lwa-loopback login ...` writing to a new path "
+            "(`token_file`), or move it away and log in again."
         ) from None

@@ -111,8 +111,19 @@ async def test_https_without_a_certificate_says_how_to_make_one() -> None:
         )
 
     message = str(caught.value)
-    for hint in ("--certfile", "--keyfile", "LWA_CERTFILE", "mkcert", "openssl req", "--paste"):
+    # The library names its parameters; the command line says --certfile (test_cli_names_flags).
+    for hint in ("`certfile`", "`keyfile`", "mkcert", "openssl req", "`paste`"):
         assert hint in message
+    assert "--" not in message.replace("-----", "")
+
+
+def test_cli_names_flags_where_the_library_names_parameters(tmp_path: Path) -> None:
+    code, output = _cli_usage(tmp_path, "--redirect-uri", "https://127.0.0.1:8443/callback")
+
+    assert code == 2
+    for hint in ("--certfile", "--keyfile", "--paste", "mkcert"):
+        assert hint in output
+    assert "`certfile`" not in output
 
 
 def _cli_usage(tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -218,7 +229,7 @@ async def test_tls_on_the_plain_listener_is_explained_once_and_the_wait_goes_on(
     hints = [r for r in caplog.records if "spoke TLS" in r.getMessage()]
     assert len(hints) == 1
     assert hints[0].levelno == logging.WARNING
-    for way_out in ("--certfile/--keyfile", "HSTS", "--paste", "Still waiting"):
+    for way_out in ("`certfile` and `keyfile`", "HSTS", "`paste`", "Still waiting"):
         assert way_out in hints[0].getMessage()
 
 

@@ -380,7 +380,7 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
     ("change", "said"),
     [
         ({"redirect_uri": "ftp://127.0.0.1:8080/callback"}, "must start with http://"),
-        ({"redirect_uri": "https://127.0.0.1:8080/callback"}, "--certfile and --keyfile"),
+        ({"redirect_uri": "https://127.0.0.1:8080/callback"}, "`certfile` and `keyfile`"),
         ({"redirect_uri": "http://127.0.0.1:8080/cb#x"}, "fragment"),
         ({"scope": "  "}, "No scope"),
         ({"scope_data": "{not json"}, "not valid JSON"),
@@ -388,6 +388,9 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
         ({"region": "xx"}, "Unknown region"),
         ({"client_id": "x" * 101}, "100 bytes"),
         ({"authorize_url": "https://www.amazon.com/ap/oa"}, "port 0"),
+        ({"timeout": float("nan")}, "`timeout` must be a positive number"),
+        ({"timeout": float("inf")}, "`timeout` must be a positive number"),
+        ({"request_timeout": 0}, "`request_timeout` must be a positive number"),
     ],
 )
 async def test_bad_options_fail_before_the_network(

@@ -9,7 +9,6 @@ The kernel drops the lock when its holder exits, so a crash leaves no stale lock
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import stat
 import time
@@ -17,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from ._token_file import FILE_MODE
+from ._token_file import FILE_MODE, check_locking
 from .errors import TokenFileUnusable
 
 DEFAULT_LOCK_TIMEOUT = 120.0
@@ -34,6 +33,7 @@ def lock_file_for(token_file: Path) -> Path:
 @asynccontextmanager
 async def locked(token_file: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> AsyncIterator[None]:
     """Hold the token file's lock for the ``async with`` block; wait at most ``timeout``."""
+    check_locking()
     lock_file = lock_file_for(token_file)
     fd = _open_own(lock_file)
     try:
@@ -65,6 +65,8 @@ def _open_own(lock_file: Path) -> int:
 
 
 async def _acquire(fd: int, lock_file: Path, timeout: float) -> None:
+    import fcntl  # check_locking() made sure it exists
+
     deadline = time.monotonic() + timeout
     delay = _FIRST_POLL
     while True:

@@ -24,8 +24,9 @@ h1{font-size:1.4rem;margin:0 0 .75rem;display:flex;align-items:center;gap:.6rem}
 .icon{flex:none;display:inline-flex;align-items:center;justify-content:center;width:1.75rem;
 height:1.75rem;border-radius:50%;background:var(--c);color:#fff;font-size:1rem}
 p{margin:.5rem 0}
-code{background:#f3f4f6;padding:.1rem .35rem;border-radius:4px;word-break:break-all;
+code{background:#f3f4f6;padding:.1rem .35rem;border-radius:4px;overflow-wrap:break-word;
 font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.n{white-space:nowrap}
 .next{margin-top:1.25rem;padding-top:1rem;border-top:1px solid #e5e7eb;font-weight:600}
 .brand{color:#9ca3af;font-size:.8rem;margin-top:1.5rem}
 """
@@ -37,7 +38,14 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")
 
 def _inline(text: str) -> str:
     """Escaped text, with `backquoted` parts (commands, paths, error codes) set as code."""
-    return _CODE_SPAN.sub(r"<code>\1</code>", html.escape(text))
+    return _CODE_SPAN.sub(_code, html.escape(text))
+
+
+def _code(match: re.Match[str]) -> str:
+    # A long path wraps after a "/" (<wbr>), never inside a name (not even at its hyphens):
+    # "browser.j" / "son" on two lines reads as two different names.
+    names = match.group(1).split("/")
+    return "<code>" + "/<wbr>".join(f"<span class=n>{name}</span>" for name in names) + "</code>"
 
 
 @dataclass(frozen=True)

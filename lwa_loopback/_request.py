@@ -38,7 +38,7 @@ from ._loopback import (
 from ._options import with_defaults
 from ._regions import Endpoints
 from ._token_file import check_writable
-from .errors import ConfigurationError
+from .errors import ConfigurationError, TokenFileUnusable
 
 if TYPE_CHECKING:
     import ssl
@@ -135,6 +135,8 @@ def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:
     try:
         path = Path(token_file).expanduser()
         check_writable(path)
+    except TokenFileUnusable as exc:  # no way to lock it here
+        raise ConfigurationError(str(exc)) from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: "~user" with no such user
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigurationError(

@@ -48,6 +48,18 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     return target
 
 
+def check_locking() -> None:
+    """Every write happens under a lock (``_lock.py``), which is ``fcntl.flock``: Linux, macOS,
+    and Windows through WSL. On native Windows, say so before anything happens."""
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:
+        raise TokenFileUnusable(
+            "lwa-loopback locks its token files with fcntl, which this system (native Windows) "
+            "does not have. Run it under WSL (Windows Subsystem for Linux), or on Linux or macOS."
+        ) from None
+
+
 def check_writable(path: Path) -> None:
     """Raise the ``OSError`` that writing a token file at ``path`` would meet, if any.
 
@@ -57,6 +69,7 @@ def check_writable(path: Path) -> None:
     """
     import secrets
 
+    check_locking()
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
     path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ async def test_a_hundred_flows_at_once_each_get_their_own_tokens(
         )
         # Each browser landed on its own flow's page, which names its own token file.
         assert [page.status for page in browser.pages] == [200]
-        assert str(file) in browser.last_page.text
+        assert str(file) in browser.last_page.visible_text
     # One consent and one exchange per flow, and every flow used a port of its own.
     assert (len(lwa.consent_requests), len(lwa.token_requests)) == (FLOWS, FLOWS)
     ports = {request.params["redirect_uri"] for request in lwa.consent_requests}

@@ -49,7 +49,7 @@ async def test_login_returns_tokens_and_writes_the_file(
     assert stat.S_IMODE(token_file.parent.stat().st_mode) == 0o700
     assert browser.last_page.status == 200
     assert "Signed in" in browser.last_page.text
-    assert str(token_file) in browser.last_page.text
+    assert str(token_file) in browser.last_page.visible_text
     assert len(lwa.token_requests) == 1
 
 

@@ -16,6 +16,16 @@ class VisitedPage:
     url: str
     text: str
 
+    @property
+    def visible_text(self) -> str:
+        """The words a person sees: tags dropped, entities decoded, white space collapsed."""
+        import html
+        import re
+
+        text = re.sub(r"<(style|title)\b.*?</\1>", " ", self.text, flags=re.S)
+        text = re.sub(r"</?(code|span|wbr|a|b|i|em|strong)\b[^>]*>", "", text)  # inline: no gap
+        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", text)).split())
+
 
 @dataclass
 class HeadlessBrowser:

@@ -12,6 +12,14 @@ from .errors import ConfigurationError
 LOGIN_TIMEOUT = 300.0
 #: Seconds one token request may take before it counts as failed.
 REQUEST_TIMEOUT = 30.0
+#: Seconds a refresh waits for another process that holds the token file's lock.
+LOCK_TIMEOUT = 120.0
+#: Seconds ``lwa-loopback demo`` waits for its (fake) redirect.
+DEMO_TIMEOUT = 120.0
+#: LWA's region when none is given: North America.
+REGION = "na"
+#: An access token's lifetime when the token endpoint does not say (LWA's is one hour).
+ACCESS_TOKEN_LIFETIME = 3600
 
 
 def utcnow() -> datetime:

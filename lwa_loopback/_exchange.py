@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from ._defaults import REQUEST_TIMEOUT, utcnow
+from ._defaults import ACCESS_TOKEN_LIFETIME, REQUEST_TIMEOUT, utcnow
 from ._token_json import MAX_LIFETIME
 from ._tokens import Tokens
 from .errors import ExchangeError, seconds, shown
@@ -226,5 +226,5 @@ def _seconds(value: Any) -> int:
     try:
         seconds = int(value)
     except (TypeError, ValueError, OverflowError):
-        return 3600
-    return seconds if 0 < seconds <= MAX_LIFETIME else 3600
+        return ACCESS_TOKEN_LIFETIME
+    return seconds if 0 < seconds <= MAX_LIFETIME else ACCESS_TOKEN_LIFETIME

@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _pages
 from ._browser import open_consent_page
-from ._defaults import LOGIN_TIMEOUT, REQUEST_TIMEOUT, utcnow
-from ._regions import DEFAULT_REGION
+from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT, utcnow
 from ._request import Request, Started, prepare, start
 from ._sync import detached, synced
 from ._token_file import write_token_file
@@ -54,7 +53,7 @@ async def login(
     scope: str | Iterable[str],
     client_secret: str | None = None,
     scope_data: str | Mapping[str, Any] | None = None,
-    region: str = DEFAULT_REGION,
+    region: str = REGION,
     authorize_url: str | None = None,
     token_url: str | None = None,
     token_file: str | os.PathLike[str] | None = None,

@@ -16,10 +16,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from ._defaults import LOCK_TIMEOUT
 from ._token_file import FILE_MODE, check_locking
 from .errors import TokenFileUnusable
 
-DEFAULT_LOCK_TIMEOUT = 120.0
 # Polled rather than waited on in a thread: a thread blocked in flock() cannot be cancelled,
 # and Ctrl+C or a timeout must still end the wait.
 _FIRST_POLL = 0.01
@@ -31,7 +31,7 @@ def lock_file_for(token_file: Path) -> Path:
 
 
 @asynccontextmanager
-async def locked(token_file: Path, *, timeout: float = DEFAULT_LOCK_TIMEOUT) -> AsyncIterator[None]:
+async def locked(token_file: Path, *, timeout: float = LOCK_TIMEOUT) -> AsyncIterator[None]:
     """Hold the token file's lock for the ``async with`` block; wait at most ``timeout``."""
     check_locking()
     lock_file = lock_file_for(token_file)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._defaults import LOGIN_TIMEOUT, REQUEST_TIMEOUT
-from ._regions import DEFAULT_REGION, REGIONS
+from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT
+from ._regions import REGIONS
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ LOGIN_OPTIONS: tuple[Option, ...] = (
     Option(
         "region",
         "Picks the consent page and token endpoint: " + ", ".join(REGIONS) + ".",
-        default=DEFAULT_REGION,
+        default=REGION,
         envvar="LWA_REGION",
         kind="choice",
     ),

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._defaults import MIN_VALID, REQUEST_TIMEOUT, utcnow
-from ._lock import DEFAULT_LOCK_TIMEOUT, locked
+from ._defaults import LOCK_TIMEOUT, MIN_VALID, REQUEST_TIMEOUT, utcnow
+from ._lock import locked
 from ._sync import synced
 from ._token_file import default_token_file, read_token_file, write_token_file
 from ._tokens import Tokens
@@ -40,7 +40,7 @@ async def refresh(
     *,
     client_secret: str | None = None,
     request_timeout: float = REQUEST_TIMEOUT,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float = LOCK_TIMEOUT,
     clock: Callable[[], datetime] = utcnow,
 ) -> Tokens:
     """Trade the file's refresh token for a new access token, rewrite the file, return it.
@@ -64,7 +64,7 @@ async def valid_access_token(
     min_valid: float = MIN_VALID,
     client_secret: str | None = None,
     request_timeout: float = REQUEST_TIMEOUT,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: float = LOCK_TIMEOUT,
     clock: Callable[[], datetime] = utcnow,
 ) -> str:
     """An access token valid for at least ``min_valid`` more seconds, refreshing it if need be.

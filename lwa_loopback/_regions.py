@@ -26,5 +26,3 @@ REGIONS: Mapping[str, Endpoints] = MappingProxyType(
         ),
     }
 )
-
-DEFAULT_REGION = "na"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .._defaults import DEMO_TIMEOUT
 from ._exits import handles_errors
 from ._login import report
 from ._output import SETTINGS, announce, say, show_logs, system_browser
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from .._tokens import Tokens
 
 DEMO_REDIRECT_URI = "http://127.0.0.1:0/callback"  # port 0: any free port, so it never clashes
-DEMO_TIMEOUT = 120.0
 
 
 @click.command(context_settings=SETTINGS)

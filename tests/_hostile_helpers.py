@@ -1,5 +1,5 @@
-"""Helpers for the hardening tests: a login left waiting for its redirect, raw HTTP over
-sockets, and the CLI run as a real process.
+"""Helpers for the hardening tests: a login left waiting for its redirect, and raw HTTP over
+sockets.
 
 ``PendingLogin`` runs ``login()`` with ``FakeLWA`` on an event loop thread of its own, so that
 synchronous tests (hypothesis drives those) can throw requests at the listener with plain
@@ -9,12 +9,7 @@ sockets while the flow waits, and then finish it with the real redirect.
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import socket
-import subprocess
-import sys
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,7 +18,8 @@ from lwa_loopback import Tokens, login
 from lwa_loopback._sync import LoopThread
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
-ANY_PORT_REDIRECT = "http://127.0.0.1:0/callback"
+from ._sockets import ANY_PORT_REDIRECT
+
 WAIT = 20.0  # seconds: a bound on waits that only a hang would reach, never a measured time
 
 
@@ -126,91 +122,3 @@ def closed_by_peer(sock: socket.socket) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-class CliLogin:
-    """``python -m lwa_loopback login`` against a fake, as a real process; stderr is read line
-    by line on a thread, so the test can wait for the consent URL."""
-
-    def __init__(
-        self,
-        lwa: FakeLWA,
-        token_file: Path,
-        *,
-        token_url: str | None = None,
-        preexec_fn: Callable[[], None] | None = None,
-        python_flags: tuple[str, ...] = (),
-    ) -> None:
-        env = {**os.environ, "LWA_CLIENT_SECRET": lwa.client_secret, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                *python_flags,
-                "-m",
-                "lwa_loopback",
-                "login",
-                "--no-browser",
-                "--client-id",
-                lwa.client_id,
-                "--redirect-uri",
-                ANY_PORT_REDIRECT,
-                "--scope",
-                "profile",
-                "--authorize-url",
-                lwa.authorize_url,
-                "--token-url",
-                token_url or lwa.token_url,
-                "--out",
-                str(token_file),
-                "--timeout",
-                "60",
-            ],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=preexec_fn,
-        )
-        self.stderr_lines: list[str] = []
-        self._new_line = threading.Condition()
-        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
-        self._reader.start()
-
-    def _read_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            with self._new_line:
-                self.stderr_lines.append(line)
-                self._new_line.notify_all()
-
-    def consent_url(self, prefix: str) -> str:
-        """The consent URL line (it starts with the fake's consent page address)."""
-
-        def found() -> str | None:
-            return next(
-                (line.strip() for line in self.stderr_lines if line.startswith(prefix)), None
-            )
-
-        with self._new_line:
-            if not self._new_line.wait_for(lambda: found() is not None, WAIT):
-                raise AssertionError(f"no consent URL on stderr: {self.stderr_lines}")
-        url = found()
-        assert url is not None
-        return url
-
-    def wait(self) -> tuple[int, str, str]:
-        """Exit code, stdout, and all of stderr."""
-        assert self.proc.stdout is not None
-        out = self.proc.stdout.read()
-        self.proc.wait(WAIT)
-        self._reader.join(WAIT)
-        self.proc.stdout.close()
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-        return self.proc.returncode, out, "".join(self.stderr_lines)
-
-
-def redirect_port(consent_url: str) -> int:
-    port = urlsplit(parse_qs(urlsplit(consent_url).query)["redirect_uri"][0]).port
-    assert port is not None
-    return port

@@ -1,5 +1,5 @@
 """Helpers for the paste-back and https tests: where the consent page sends the browser, a
-throwaway certificate, a browser that trusts it, and the CLI as a real subprocess."""
+throwaway certificate, and a browser that trusts it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import asyncio
 import datetime
 import ipaddress
 import ssl
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,6 @@ from cryptography.x509.oid import NameOID
 from yarl import URL
 
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, VisitedPage
-
-from .test_cli import Cli, Finished
 
 PASTE_REDIRECT = "https://example.com/lwa/callback"
 
@@ -139,37 +136,3 @@ async def tls_hello(host: str, port: int) -> BaseException | None:
         return exc
     writer.close()
     return None
-
-
-class StdinCli(Cli):
-    """``Cli`` with a standard input the test writes to: the pasted address."""
-
-    async def start(self, *args: str) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "lwa_loopback",
-            *args,
-            env=self.env,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-
-    async def read_until(self, text: str) -> None:
-        """Read stderr up to the line that holds ``text`` (the question, say)."""
-        assert self.process is not None and self.process.stderr is not None
-        while not self.head or text not in self.head[-1]:
-            line = await asyncio.wait_for(self.process.stderr.readline(), 30)
-            if not line:
-                raise AssertionError(f"no line with {text!r}; stderr so far: {self.head}")
-            self.head.append(line.decode().rstrip("\n"))
-
-    async def paste(self, text: str | None) -> Finished:
-        """Send ``text`` and a newline (None: nothing), close stdin, wait for the exit."""
-        assert self.process is not None and self.process.stdin is not None
-        if text is not None:
-            self.process.stdin.write(text.encode() + b"\n")
-            await self.process.stdin.drain()
-        self.process.stdin.close()
-        return await self.finish()

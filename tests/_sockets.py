@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import socket
 
-# Port 0: each flow binds a free port of its own, so tests never clash (the fake accepts any
-# http loopback return URL unless told otherwise).
+# Port 0: each flow binds a free port of its own, so tests never clash and never pick a port to
+# bind it later (the fake accepts any http loopback return URL unless told otherwise). A test
+# that needs a busy port binds one on port 0 itself and holds it.
 ANY_PORT_REDIRECT = "http://127.0.0.1:0/callback"
-
-
-def free_port() -> int:
-    """A port that was free a moment ago, for tests that need a fixed return URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def assert_port_free(port: int) -> None:

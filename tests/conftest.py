@@ -10,6 +10,7 @@ import pytest
 
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
+from ._cli_process import Cli
 from ._sockets import ANY_PORT_REDIRECT
 
 
@@ -40,3 +41,9 @@ def options(lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path) -> dict[st
         "open_browser": browser,
         "timeout": 10.0,
     }
+
+
+@pytest.fixture
+def cli(lwa: FakeLWA, tmp_path: Path) -> Cli:
+    """``python -m lwa_loopback`` set up for ``lwa``, listening on port 0."""
+    return Cli(tmp_path, lwa)

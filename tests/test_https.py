@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from lwa_loopback import ConfigurationError, login
 from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
+from ._cli_process import Cli, assert_no_secrets
 from ._paste_https_helpers import (
     Certificate,
     TrustingBrowser,
@@ -22,18 +24,12 @@ from ._paste_https_helpers import (
     registering,
     tls_hello,
 )
-from ._sockets import assert_port_free, free_port
-from .test_cli import Cli, assert_no_secrets
+from ._sockets import assert_port_free
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
     return make_certificate(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def cli(lwa: FakeLWA, tmp_path: Path) -> Cli:
-    return Cli(lwa, tmp_path)
 
 
 @pytest.fixture
@@ -127,25 +123,29 @@ def test_cli_names_flags_where_the_library_names_parameters(tmp_path: Path) -> N
 
 
 def _cli_usage(tmp_path: Path, *args: str) -> tuple[int, str]:
-    port = free_port()
-    result = CliRunner().invoke(
-        main,
-        [
-            "login",
-            "--client-id",
-            "amzn1.application-oa2-client.x",
-            "--scope",
-            "profile",
-            "--redirect-uri",
-            f"https://127.0.0.1:{port}/callback",
-            "--no-browser",
-            "--out",
-            str(tmp_path / "tokens.json"),
-            *args,
-        ],
-        env={"LWA_CLIENT_SECRET": "x", "LWA_CERTFILE": None, "LWA_KEYFILE": None},
-    )
-    assert_port_free(port)  # refused before anything was bound
+    # The test holds the port: had the command tried to listen before refusing its options,
+    # it would exit 6 (port in use) instead of with the usage error.
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        result = CliRunner().invoke(
+            main,
+            [
+                "login",
+                "--client-id",
+                "amzn1.application-oa2-client.x",
+                "--scope",
+                "profile",
+                "--redirect-uri",
+                f"https://127.0.0.1:{held.getsockname()[1]}/callback",
+                "--no-browser",
+                "--out",
+                str(tmp_path / "tokens.json"),
+                *args,
+            ],
+            env={"LWA_CLIENT_SECRET": "x", "LWA_CERTFILE": None, "LWA_KEYFILE": None},
+        )
+    assert "Cannot listen" not in result.output
     return result.exit_code, result.output
 
 
@@ -187,25 +187,27 @@ def _encrypted_key() -> str:
 
 
 async def test_cli_https_login_with_certificate_from_the_environment(
-    cli: Cli, lwa: FakeLWA, certificate: Certificate
+    https_lwa: FakeLWA, certificate: Certificate, tmp_path: Path
 ) -> None:
-    redirect_uri = f"https://127.0.0.1:{cli.port}/callback"
-    lwa.redirect_uris = {redirect_uri}
+    cli = Cli(tmp_path, https_lwa)
     cli.env.update(
-        LWA_REDIRECT_URI=redirect_uri,
+        LWA_REDIRECT_URI="https://127.0.0.1:0/callback",
         LWA_CERTFILE=str(certificate.certfile),
         LWA_KEYFILE=str(certificate.keyfile),
     )
     await cli.start("login", "--no-browser")
     browser = TrustingBrowser(context=certificate.client_context())
-    await browser(await cli.consent_url())
+    await registering(https_lwa, browser)(await cli.consent_url())
 
     done = await cli.finish()
 
     assert done.exit_code == 0, done.stderr
     assert "Signed in" in browser.last_page.text
-    assert f"Listening on {redirect_uri}" in done.stderr
-    assert_no_secrets(done.stderr, lwa, cli.default_file)
+    assert cli.redirect_uri.startswith("https://127.0.0.1:")
+    assert f"Listening on {cli.redirect_uri}" in done.stderr
+    assert https_lwa.token_requests[0].params["redirect_uri"] == cli.redirect_uri
+    assert_no_secrets(done.stderr, https_lwa, cli.default_file)
+    assert_port_free(cli.port)
 
 
 # -- TLS arriving at a plain http:// listener ---------------------------------------------------

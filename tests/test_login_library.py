@@ -31,7 +31,7 @@ from lwa_loopback import (
 )
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
-from ._sockets import assert_port_free, free_port
+from ._sockets import assert_port_free
 
 
 async def test_login_returns_tokens_and_writes_the_file(
@@ -260,16 +260,13 @@ async def test_token_endpoint_failures_raise_exchange_error(
 
 
 async def test_no_redirect_times_out(options: dict[str, Any]) -> None:
-    port = free_port()
-    redirect_uri = f"http://127.0.0.1:{port}/callback"
+    seen = ConsentUrls()  # a browser that never follows the consent URL
     with pytest.raises(LoginTimeout) as caught:
-        await login(
-            **{**options, "redirect_uri": redirect_uri, "open_browser": None, "timeout": 0.2}
-        )
+        await login(**{**options, "open_browser": seen, "timeout": 0.2})
 
     assert isinstance(caught.value, TimeoutError)
-    assert redirect_uri in str(caught.value)
-    assert_port_free(port)
+    assert seen.redirect_uri(0) in str(caught.value)
+    assert_port_free(seen.port(0))
 
 
 async def test_a_port_in_use_fails_at_once(options: dict[str, Any]) -> None:
@@ -285,27 +282,28 @@ async def test_a_port_in_use_fails_at_once(options: dict[str, Any]) -> None:
 
 
 async def test_the_port_is_free_the_moment_login_returns(
-    options: dict[str, Any], lwa: FakeLWA
+    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser
 ) -> None:
-    port = free_port()
-    await login(**{**options, "redirect_uri": f"http://127.0.0.1:{port}/callback"})
-    assert_port_free(port)
+    seen = ConsentUrls(browser)
+    await login(**{**options, "open_browser": seen})
+    assert_port_free(seen.port(0))
     lwa.consent_error = "access_denied"
     with pytest.raises(ConsentError):
-        await login(**{**options, "redirect_uri": f"http://127.0.0.1:{port}/callback"})
-    assert_port_free(port)
+        await login(**{**options, "open_browser": seen})
+    assert_port_free(seen.port(1))
 
 
 async def test_localhost_listens_on_both_loopback_addresses(
     options: dict[str, Any], browser: HeadlessBrowser
 ) -> None:
-    port = free_port()
     reached: list[int] = []
+    seen = ConsentUrls()
 
     async def via_ipv6_then_browser(url: str) -> None:
+        await seen(url)
         async with (
             aiohttp.ClientSession() as session,
-            session.get(f"http://[::1]:{port}/favicon.ico") as response,
+            session.get(f"http://[::1]:{seen.port(0)}/favicon.ico") as response,
         ):
             reached.append(response.status)
         await browser(url)
@@ -315,13 +313,36 @@ async def test_localhost_listens_on_both_loopback_addresses(
     await login(
         **{
             **options,
-            "redirect_uri": f"http://localhost:{port}/callback",
+            "redirect_uri": "http://localhost:0/callback",
             "open_browser": via_ipv6_then_browser,
         }
     )
 
+    assert seen.redirect_uri(0).startswith("http://localhost:")
     assert reached == [404]  # served (not refused) on ::1 too
-    assert_port_free(port)
+    assert_port_free(seen.port(0))
+
+
+class ConsentUrls:
+    """An opener that keeps each consent URL, then hands it to ``browser`` (if any): the
+    return URL a login listens on, with the port it really got for port 0."""
+
+    def __init__(self, browser: HeadlessBrowser | None = None) -> None:
+        self.urls: list[str] = []
+        self._browser = browser
+
+    async def __call__(self, url: str) -> None:
+        self.urls.append(url)
+        if self._browser is not None:
+            await self._browser(url)
+
+    def redirect_uri(self, login: int) -> str:
+        return URL(self.urls[login]).query["redirect_uri"]
+
+    def port(self, login: int) -> int:
+        port = URL(self.redirect_uri(login)).port
+        assert port is not None and port != 0
+        return port
 
 
 def ipv6_loopback_works() -> bool:

@@ -20,8 +20,8 @@ from lwa_loopback import ConsentError, LoginTimeout, PasteError, login
 from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA
 
-from ._paste_https_helpers import PASTE_REDIRECT, LocationCatcher, StdinCli, consent_location
-from .test_cli import Finished, assert_no_secrets
+from ._cli_process import Cli, Finished, assert_no_secrets
+from ._paste_https_helpers import PASTE_REDIRECT, LocationCatcher, consent_location
 
 
 @pytest.fixture
@@ -213,13 +213,13 @@ async def test_paste_on_a_loopback_return_url_listens_nowhere(
 
 # -- the CLI, a real process fed on stdin -------------------------------------------------------
 @pytest.fixture
-def paste_cli(paste_lwa: FakeLWA, tmp_path: Path) -> StdinCli:
-    cli = StdinCli(paste_lwa, tmp_path)
+def paste_cli(paste_lwa: FakeLWA, tmp_path: Path) -> Cli:
+    cli = Cli(tmp_path, paste_lwa, stdin=True)
     cli.env["LWA_REDIRECT_URI"] = PASTE_REDIRECT
     return cli
 
 
-async def _paste_back(cli: StdinCli, edit: Callable[[str], str] = str, *args: str) -> Finished:
+async def _paste_back(cli: Cli, edit: Callable[[str], str] = str, *args: str) -> Finished:
     """Run the CLI, follow its consent URL to the return URL, paste that (edited) back."""
     await cli.start("login", "--no-browser", *args)
     location = await consent_location(await cli.consent_url())
@@ -227,7 +227,7 @@ async def _paste_back(cli: StdinCli, edit: Callable[[str], str] = str, *args: st
 
 
 async def test_cli_pastes_back_for_a_return_url_that_is_not_loopback(
-    paste_cli: StdinCli, paste_lwa: FakeLWA
+    paste_cli: Cli, paste_lwa: FakeLWA
 ) -> None:
     done = await _paste_back(paste_cli)
 
@@ -243,9 +243,14 @@ async def test_cli_pastes_back_for_a_return_url_that_is_not_loopback(
 
 
 async def test_cli_paste_flag_with_a_loopback_return_url(lwa: FakeLWA, tmp_path: Path) -> None:
-    stdin_cli = StdinCli(lwa, tmp_path)  # an http://127.0.0.1 return URL
+    stdin_cli = Cli(tmp_path, lwa, stdin=True)
+    # The port is held by the test: without --paste the command would fail to listen (exit 6).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        stdin_cli.env["LWA_REDIRECT_URI"] = f"http://127.0.0.1:{taken.getsockname()[1]}/callback"
 
-    done = await _paste_back(stdin_cli, str, "--paste")
+        done = await _paste_back(stdin_cli, str, "--paste")
 
     assert done.exit_code == 0, done.stderr
     assert "paste-back mode" not in done.stderr  # asked for, not chosen for a URL elsewhere
@@ -253,7 +258,7 @@ async def test_cli_paste_flag_with_a_loopback_return_url(lwa: FakeLWA, tmp_path:
     assert stdin_cli.default_file.exists()
 
 
-async def test_cli_state_mismatch_exits_3(paste_cli: StdinCli, paste_lwa: FakeLWA) -> None:
+async def test_cli_state_mismatch_exits_3(paste_cli: Cli, paste_lwa: FakeLWA) -> None:
     done = await _paste_back(paste_cli, lambda location: _with_state(location, "forged"))
 
     assert done.exit_code == 3, done.stderr
@@ -263,7 +268,7 @@ async def test_cli_state_mismatch_exits_3(paste_cli: StdinCli, paste_lwa: FakeLW
     assert not paste_cli.default_file.exists()
 
 
-async def test_cli_refusal_exits_3(paste_cli: StdinCli, paste_lwa: FakeLWA) -> None:
+async def test_cli_refusal_exits_3(paste_cli: Cli, paste_lwa: FakeLWA) -> None:
     paste_lwa.consent_error = "access_denied"
 
     done = await _paste_back(paste_cli)
@@ -272,7 +277,7 @@ async def test_cli_refusal_exits_3(paste_cli: StdinCli, paste_lwa: FakeLWA) -> N
     assert "did not grant access (access_denied" in done.stderr
 
 
-async def test_cli_bare_code_warns(paste_cli: StdinCli) -> None:
+async def test_cli_bare_code_warns(paste_cli: Cli) -> None:
     done = await _paste_back(paste_cli, lambda location: URL(location).query["code"])
 
     assert done.exit_code == 0, done.stderr
@@ -281,7 +286,7 @@ async def test_cli_bare_code_warns(paste_cli: StdinCli) -> None:
 
 
 @pytest.mark.parametrize("pasted", [None, ""])
-async def test_cli_nothing_pasted_exits_2(paste_cli: StdinCli, pasted: str | None) -> None:
+async def test_cli_nothing_pasted_exits_2(paste_cli: Cli, pasted: str | None) -> None:
     await paste_cli.start("login", "--no-browser")
 
     done = await paste_cli.paste(pasted)
@@ -294,12 +299,11 @@ async def test_cli_nothing_pasted_exits_2(paste_cli: StdinCli, pasted: str | Non
 
 @pytest.mark.parametrize(("sent", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 async def test_cli_interrupted_while_waiting_for_the_paste(
-    paste_cli: StdinCli, sent: signal.Signals, code: int
+    paste_cli: Cli, sent: signal.Signals, code: int
 ) -> None:
     await paste_cli.start("login", "--no-browser")
-    await paste_cli.read_until("press Enter")
-    assert paste_cli.process is not None
-    paste_cli.process.send_signal(sent)
+    await paste_cli.read_until(lambda line: "press Enter" in line)
+    paste_cli.send_signal(sent)
 
     done = await paste_cli.finish()  # stdin stays open: the blocked read must not hold the exit
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,8 @@ from playwright.async_api import Page
 from lwa_loopback import ConsentError, ExchangeError, Tokens, login
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
-from ._browser_helpers import (
-    CALLBACK_URL,
-    chromium_page,
-    consent_url_from,
-    needs_chromium,
-    screenshot,
-    subprocess_env,
-)
+from ._browser_helpers import CALLBACK_URL, chromium_page, needs_chromium, screenshot
+from ._cli_process import Cli
 from ._sockets import ANY_PORT_REDIRECT
 
 pytestmark = needs_chromium
@@ -108,30 +101,18 @@ async def test_demo_browser_waits_for_the_person_to_choose(
     tmp_path: Path, button: str, exit_code: int, title: str
 ) -> None:
     token_file = tmp_path / "demo-tokens.json"
+    demo = Cli(tmp_path)
     # BROWSER=true: webbrowser.open succeeds and shows nothing; Chromium plays the person.
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "lwa_loopback",
-        "demo",
-        "--browser",
-        "--out",
-        str(token_file),
-        "--timeout",
-        "30",
-        stderr=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env=subprocess_env(BROWSER="true"),
-    )
-    assert process.stderr is not None
+    demo.env["BROWSER"] = "true"
+    await demo.start("demo", "--browser", "--out", str(token_file), "--timeout", "30")
     async with chromium_page() as page:
-        await page.goto(await consent_url_from(process.stderr))
+        await page.goto(await demo.consent_url())
         await page.get_by_role("button", name=button).click()
         await page.wait_for_url(CALLBACK_URL)
         text = await page.inner_text("main")
-    _, stderr = await process.communicate()
+    done = await demo.finish()
 
-    assert process.returncode == exit_code, stderr.decode()
+    assert done.exit_code == exit_code, done.stderr
     assert title in text
-    assert "choose Allow" in stderr.decode()
+    assert "choose Allow" in done.stderr
     assert token_file.exists() == (exit_code == 0)

@@ -42,3 +42,29 @@ def checked_endpoint(what: str, url: str | None) -> str | None:
             "localhost, such as a local fake LWA server)."
         )
     return url
+
+
+# Every LWA endpoint (consent pages, token endpoints, Seller Central) lives under these.
+_AMAZON_DOMAINS = ("amazon.com", "amazon.co.uk", "amazon.co.jp")
+
+
+def is_amazon(url: str) -> bool:
+    """Whether ``url`` is one of Amazon's own hosts (LWA), not a test server or a proxy."""
+    try:
+        host = (URL(url).host or "").lower()
+    except ValueError:
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in _AMAZON_DOMAINS)
+
+
+def server_name(url: str) -> str:
+    """How messages name the server at ``url``: "Login with Amazon" for LWA itself, else its
+    host (and port): a test server or another provider must not be blamed on Amazon."""
+    if is_amazon(url):
+        return "Login with Amazon"
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return "the server"
+    host = parsed.host or "the server"
+    return f"{host}:{parsed.port}" if parsed.explicit_port else host

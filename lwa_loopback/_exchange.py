@@ -216,6 +216,7 @@ def _tokens_from(
         client_id=client.client_id,
         region=client.region,
         token_url=client.token_url,
+        client_secret_sent=client.client_secret is not None,
     )
 
 

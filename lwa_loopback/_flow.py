@@ -25,7 +25,7 @@ from ._browser import open_consent_page
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT, utcnow
 from ._request import Request, Started, prepare, start
 from ._sync import detached, synced
-from ._token_file import write_token_file
+from ._token_file import remove_leftovers, write_token_file
 from ._tokens import Tokens
 from .errors import LoginTimeout, TokenFileError, TokenFileUnusable, seconds
 
@@ -212,6 +212,7 @@ async def _save(token_file: Path, tokens: Tokens) -> None:
     from ._lock import locked
 
     async with locked(token_file):
+        remove_leftovers(token_file)
         write_token_file(token_file, tokens)
 
 

@@ -11,13 +11,19 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ._defaults import LOCK_TIMEOUT, MIN_VALID, REQUEST_TIMEOUT, utcnow
+from ._endpoints import server_name
 from ._lock import locked
 from ._sync import synced
-from ._token_file import default_token_file, read_token_file, write_token_file
+from ._token_file import (
+    default_token_file,
+    read_token_file,
+    remove_leftovers,
+    write_token_file,
+)
 from ._tokens import Tokens
 from .errors import TokenFileError, TokenFileUnusable
 
@@ -139,7 +145,10 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
     )
     new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
     # The file keeps whole seconds: return exactly what it will hold (and err on the early side).
-    new = replace(new, obtained_at=new.obtained_at.replace(microsecond=0))
+    obtained_at = new.obtained_at.replace(microsecond=0)
+    new = replace(
+        new, obtained_at=obtained_at, expires_at=obtained_at + timedelta(seconds=new.expires_in)
+    )
     return current.with_access_token(new)
 
 
@@ -161,14 +170,14 @@ def _check_token_url(path: Path, token_url: str) -> None:
 def _no_refresh_token(path: Path, tokens: Tokens) -> TokenFileUnusable:
     expires_at = tokens.expires_at.astimezone(timezone.utc)
     return TokenFileUnusable(
-        f"The token file {path} holds no refresh token (login ran without a client secret), and "
-        f"its access token is valid until {expires_at:%Y-%m-%d %H:%M:%S} UTC. Run "
-        "`lwa-loopback login ...` again with LWA_CLIENT_SECRET set, to get a refresh token."
+        f"The token file {path} holds no refresh token, and its access token is valid until "
+        f"{expires_at:%Y-%m-%d %H:%M:%S} UTC: {why_no_refresh_token(tokens)}"
     )
 
 
 def _save(path: Path, tokens: Tokens) -> None:
     try:
+        remove_leftovers(path)  # under the lock: no other write is under way
         write_token_file(path, tokens)
     except OSError as exc:
         raise TokenFileError(
@@ -176,3 +185,24 @@ def _save(path: Path, tokens: Tokens) -> None:
             f"{exc.strerror or exc}.",
             tokens=tokens,
         ) from None
+
+
+def why_no_refresh_token(tokens: Tokens) -> str:
+    """Why ``tokens`` hold no refresh token, and what to do: the two causes need different
+    fixes, so the file's record of whether a client secret was sent decides the words."""
+    server = server_name(tokens.token_url)
+    if tokens.client_secret_sent is False:
+        return (
+            "the login ran without a client secret, so none was issued. Run "
+            "`lwa-loopback login ...` again with the client secret (LWA_CLIENT_SECRET) set."
+        )
+    if tokens.client_secret_sent:
+        return (
+            f"{server} issued none although the client secret was sent: check that the client "
+            "may use refresh tokens (for standard servers, a scope such as offline_access), "
+            "then run `lwa-loopback login ...` again."
+        )
+    return (
+        f"either the login ran without a client secret, or {server} issued none. Run "
+        "`lwa-loopback login ...` again with the client secret (LWA_CLIENT_SECRET) set."
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
+import stat
 from pathlib import Path
 
 from . import _token_json
@@ -48,6 +48,26 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     return target
 
 
+def remove_leftovers(path: Path) -> None:
+    """Remove the temporary files an interrupted write left beside ``path`` (a SIGKILL or a
+    power cut between the temporary file and the rename): each holds the tokens, refresh
+    token included. Called with the token file's lock held, when no other write can be under
+    way; only plain files of this user that carry write_token_file's name pattern go."""
+    prefix, suffix = f".{path.name}.", ".tmp"
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        leftover = path.parent / name
+        with contextlib.suppress(OSError):
+            status = os.lstat(leftover)
+            if stat.S_ISREG(status.st_mode) and status.st_uid == os.geteuid():
+                os.unlink(leftover)
+
+
 def check_locking() -> None:
     """Every write happens under a lock (``_lock.py``), which is ``fcntl.flock``: Linux, macOS,
     and Windows through WSL. On native Windows, say so before anything happens."""
@@ -73,7 +93,8 @@ def check_writable(path: Path) -> None:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
     path.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
-    probe = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    # Not named like write_token_file's temporary files: remove_leftovers() must never take it.
+    probe = path.parent / f".{path.name}.{secrets.token_hex(8)}.probe"
     os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     os.unlink(probe)
 
@@ -89,14 +110,24 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def read_token_file(path: str | os.PathLike[str]) -> Tokens:
-    """Load a token file; ``TokenFileUnusable`` says what is wrong and what to run."""
+    """Load a token file; ``TokenFileUnusable`` says what is wrong and what to run.
+
+    Only a regular file of this user, writable by no one else, of at most 64 KiB is read
+    (``_token_json.read``): anything else is refused before a byte of it is trusted.
+    """
     target = Path(path).expanduser()
     try:
-        text = target.read_text(encoding="utf-8")
+        text = _token_json.read(str(target))
     except FileNotFoundError:
         raise TokenFileUnusable(
             f"No token file at {target}. Run `lwa-loopback login ...` first "
             "(or pass `token_file`: the path login wrote)."
+        ) from None
+    except _token_json.Refused as exc:
+        raise TokenFileUnusable(
+            f"The token file {target} was not read: {exc}. A token file must be a regular file "
+            "of yours that only you can write (mode 0600). If it is yours, fix it with "
+            f"`chmod 600 {target}`; otherwise move it away and run `lwa-loopback login ...`."
         ) from None
     except OSError as exc:
         raise TokenFileUnusable(
@@ -106,7 +137,7 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
     except UnicodeDecodeError:
         text = ""  # not UTF-8, so not JSON: reported as corrupt just below
     try:
-        return Tokens.from_json(json.loads(text))
+        return Tokens.from_json(_token_json.loads(text))
     except ValueError as exc:
         raise TokenFileUnusable(
             f"The token file {target} is not a valid lwa-loopback token file: {exc}. "

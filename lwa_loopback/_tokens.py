@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import _token_json
 
+# Stands for "obtained_at + expires_in" until __post_init__ computes it.
+_COMPUTED = datetime.min.replace(tzinfo=timezone.utc)
+
 
 @dataclass(frozen=True)
 class Tokens:
-    """What one login (or refresh) produced. The tokens never show in ``repr``."""
+    """What one login (or refresh) produced. The tokens never show in ``repr``.
+
+    ``expires_at`` decides when the access token counts as expired; by default it is
+    ``obtained_at + expires_in``, and a token file's own ``expires_at`` wins over both.
+    ``client_secret_sent`` says whether the request that brought the refresh token (or its
+    absence) carried a client secret: None when not known (files written before it was kept).
+    """
 
     access_token: str = field(repr=False)
     refresh_token: str | None = field(repr=False)
@@ -23,17 +32,25 @@ class Tokens:
     client_id: str
     region: str
     token_url: str
+    expires_at: datetime = _COMPUTED
+    client_secret_sent: bool | None = None
 
-    @property
-    def expires_at(self) -> datetime:
-        return self.obtained_at + timedelta(seconds=self.expires_in)
+    def __post_init__(self) -> None:
+        if self.expires_at is _COMPUTED:
+            computed = self.obtained_at + timedelta(seconds=self.expires_in)
+            object.__setattr__(self, "expires_at", computed)
 
     def expires_within(self, seconds: float, *, now: datetime | None = None) -> bool:
-        return _token_json.expires_within(self.obtained_at, self.expires_in, seconds, now)
+        return _token_json.expires_within(self.obtained_at, self.expires_at, seconds, now)
 
     def with_access_token(self, new: Tokens) -> Tokens:
-        """``new``'s access token, keeping this refresh token when LWA sent none back."""
-        return replace(new, refresh_token=new.refresh_token or self.refresh_token)
+        """``new``'s access token, keeping this refresh token when the server sent none back
+        (standard servers may rotate it: a new one replaces the old)."""
+        if new.refresh_token is not None:
+            return new
+        return replace(
+            new, refresh_token=self.refresh_token, client_secret_sent=self.client_secret_sent
+        )
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -50,6 +67,8 @@ class Tokens:
         }
         if self.refresh_token is None:
             del data["refresh_token"]
+        if self.client_secret_sent is not None:
+            data["client_secret_sent"] = self.client_secret_sent
         return data
 
     @classmethod

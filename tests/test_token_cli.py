@@ -116,7 +116,7 @@ def _unreachable(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
 
 FAILURES: list[tuple[Setup, int, str]] = [
     (_missing, 8, "No token file"),
-    (_directory, 8, "Cannot read the token file"),
+    (_directory, 8, "it is not a regular file"),
     (_corrupt, 8, "not a valid lwa-loopback token file"),
     (_no_refresh_token, 8, "no refresh token"),
     (_revoked, 5, "invalid_grant"),

@@ -6,7 +6,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .._endpoints import is_amazon, server_name
+from .._refresh import why_no_refresh_token
 from .._tokens import Tokens
+from ..errors import shown
 
 _SHOWN = 8  # "Atza|IwE...": enough to tell two tokens apart, far too little to use one
 _ELLIPSIS = "..."
@@ -56,12 +59,17 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     refresh = (
         f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
         if tokens.refresh_token is not None
-        else "none: log in again with a client secret to get one"
+        else f"none: {why_no_refresh_token(tokens)}"
+    )
+    server = (
+        ("Region", tokens.region or "(not recorded)")
+        if is_amazon(tokens.token_url)
+        else ("Server", server_name(tokens.token_url))
     )
     rows = [
         ("Token file", seen["token_file"]),
         ("Client id", tokens.client_id),
-        ("Region", tokens.region or "(not recorded)"),
+        server,
         ("Scopes", tokens.scope or "(none recorded)"),
         (
             "Access token",
@@ -71,7 +79,8 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
         ("Refresh token", refresh),
         ("Token endpoint", tokens.token_url),
     ]
-    return "\n".join(f"{label + ':':<16}{value}" for label, value in rows)
+    # Every value but the path and the dates came from a server or a file: no terminal escapes.
+    return "\n".join(f"{label + ':':<16}{shown(str(value))}" for label, value in rows)
 
 
 def _expiry(seconds_left: int) -> str:

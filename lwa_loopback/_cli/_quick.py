@@ -8,7 +8,6 @@ one, a token about to expire), goes to the full command, which decides and repor
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -40,11 +39,10 @@ def still_valid_token(args: Sequence[str], environ: Mapping[str, str]) -> str | 
     path, min_valid = options
     path = path or environ.get("LWA_TOKEN_FILE") or _token_json.default_path(environ)
     try:
-        with open(os.path.expanduser(path), encoding="utf-8") as handle:
-            fields = _token_json.parse(json.load(handle))
+        fields = _token_json.parse(_token_json.loads(_token_json.read(os.path.expanduser(path))))
     except (OSError, ValueError):
-        return None
-    if _token_json.expires_within(fields["obtained_at"], fields["expires_in"], min_valid):
+        return None  # the full command says what is wrong
+    if _token_json.expires_within(fields["obtained_at"], fields["expires_at"], min_valid):
         return None
     token: str = fields["access_token"]
     return token

@@ -100,7 +100,9 @@ async def test_min_valid_refreshes_a_token_about_to_expire(lwa: FakeLWA, token_f
     old = make_token_file(lwa, token_file)  # 50 minutes left
 
     assert await valid_access_token(token_file, min_valid=2400) == old.access_token
-    refreshed = await valid_access_token(token_file, min_valid=3300)
+    refreshed = await valid_access_token(
+        token_file, min_valid=3300, client_secret=lwa.client_secret
+    )
 
     assert refreshed != old.access_token
     assert len(lwa.token_requests) == 1
@@ -110,8 +112,11 @@ async def test_callers_at_once_make_one_request(lwa: FakeLWA, token_file: Path) 
     make_token_file(lwa, token_file, age=EXPIRED_AGE)
     lwa.token_failure, lwa.slow_seconds = TokenFailure.SLOW, 0.3  # the others queue meanwhile
 
-    tokens = await asyncio.gather(*(valid_access_token(token_file) for _ in range(8)))
-    refreshed = await asyncio.gather(*(refresh(token_file) for _ in range(4)))
+    secret = lwa.client_secret
+    tokens = await asyncio.gather(
+        *(valid_access_token(token_file, client_secret=secret) for _ in range(8))
+    )
+    refreshed = await asyncio.gather(*(refresh(token_file, client_secret=secret) for _ in range(4)))
 
     assert len(set(tokens)) == 1
     assert len({t.access_token for t in refreshed} - set(tokens)) == 1
@@ -204,7 +209,7 @@ async def test_sync_helpers_work_inside_a_running_loop(fake_lwa: FakeLWA, token_
     asyncio.get_running_loop()  # as in a notebook cell
 
     access_token = valid_access_token_sync(token_file, client_secret=fake_lwa.client_secret)
-    refreshed = refresh_sync(token_file)
+    refreshed = refresh_sync(token_file, client_secret=fake_lwa.client_secret)
 
     assert access_token != old.access_token
     assert refreshed.access_token not in (old.access_token, access_token)
@@ -215,5 +220,7 @@ async def test_sync_helpers_work_inside_a_running_loop(fake_lwa: FakeLWA, token_
 def test_sync_helpers_work_without_a_loop(fake_lwa: FakeLWA, token_file: Path) -> None:
     old = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
 
-    assert valid_access_token_sync(token_file) != old.access_token
+    assert valid_access_token_sync(token_file, client_secret=fake_lwa.client_secret) != (
+        old.access_token
+    )
     assert len(fake_lwa.token_requests) == 1

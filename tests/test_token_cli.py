@@ -57,7 +57,14 @@ def test_token_min_valid(fake_lwa: FakeLWA, token_file: Path) -> None:
     old = make_token_file(fake_lwa, token_file)  # 50 minutes left
 
     kept = invoke("token", "--file", str(token_file), "--min-valid", "2400")
-    renewed = invoke("token", "--file", str(token_file), "--min-valid", "3300")
+    renewed = invoke(
+        "token",
+        "--file",
+        str(token_file),
+        "--min-valid",
+        "3300",
+        client_secret=fake_lwa.client_secret,
+    )
 
     assert kept.stdout == old.access_token + "\n"
     assert renewed.stdout == read_token_file(token_file).access_token + "\n" != kept.stdout

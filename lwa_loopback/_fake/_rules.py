@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +29,25 @@ class Grant:
     used: bool = False
 
 
+# RFC 7636 section 4.1: a verifier is 43 to 128 characters of [A-Za-z0-9-._~]; an S256
+# challenge is the 43-character base64url of a SHA-256 digest, and a plain one is a verifier.
+_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+_S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
 def consent_problem(query: Mapping[str, str]) -> str | None:
     if query.get("response_type") != "code":
         return "response_type must be code"
     if not query.get("scope", "").split():
         return "scope is required"
-    if query.get("code_challenge_method", "plain") not in ("S256", "plain"):
+    method = query.get("code_challenge_method", "plain")
+    if method not in ("S256", "plain"):
         return "code_challenge_method must be S256 or plain"
+    challenge = query.get("code_challenge")
+    if challenge is not None:
+        pattern = _S256_CHALLENGE if method == "S256" else _VERIFIER
+        if not pattern.fullmatch(challenge):
+            return "code_challenge is malformed (RFC 7636 section 4.2)"
     return None
 
 
@@ -45,8 +58,12 @@ def code_problem(grant: Grant | None, form: Mapping[str, str], oldest: float) ->
         return "The authorization code has expired"
     if form.get("redirect_uri") != grant.redirect_uri:
         return "The redirect_uri does not match the one of the authorization request"
-    if grant.code_challenge is not None and not pkce_ok(grant, form.get("code_verifier")):
-        return "The code_verifier does not match the code_challenge"
+    if grant.code_challenge is not None:
+        verifier = form.get("code_verifier")
+        if verifier is None or not _VERIFIER.fullmatch(verifier):
+            return "The code_verifier is missing or malformed (RFC 7636 section 4.1)"
+        if not pkce_ok(grant, verifier):
+            return "The code_verifier does not match the code_challenge"
     return None
 
 
@@ -59,6 +76,12 @@ def pkce_ok(grant: Grant, verifier: str | None) -> bool:
     else:
         expected = verifier
     return hmac.compare_digest(expected, grant.code_challenge)
+
+
+def same_secret(given: str, expected: str) -> bool:
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (any bytes may
+    # arrive in a form), and a crash would answer 500 instead of invalid_client.
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())
 
 
 def basic_auth(header: str | None) -> tuple[str, str] | None:
@@ -85,6 +108,11 @@ def error_page(message: str) -> web.Response:
 
 def token_error(status: int, error: str, description: str) -> web.Response:
     return json_response(status, {"error_description": description, "error": error})
+
+
+def client_authentication_failed() -> web.Response:
+    """LWA's answer to a wrong client id or secret, or to a code redeemed with no proof."""
+    return token_error(401, "invalid_client", "Client authentication failed")
 
 
 def json_response(status: int, payload: Mapping[str, Any]) -> web.Response:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import hmac
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -40,11 +39,13 @@ from . import _consent_page
 from ._rules import (
     Grant,
     basic_auth,
+    client_authentication_failed,
     code_problem,
     consent_problem,
     error_page,
     json_response,
     redirect,
+    same_secret,
     token_error,
 )
 
@@ -111,7 +112,13 @@ class FakeLWA:
         self.refresh_returns_refresh_token = True
         self.requests: list[SeenRequest] = []
         self._grants: dict[str, Grant] = {}
-        self._refresh_tokens: dict[str, str] = {}  # refresh token -> client id
+        #: Answer as many standard servers do rather than as LWA: the granted scope in the
+        #: token response (RFC 6749 section 5.1) and none in the redirect.
+        self.scope_in_token_response = False
+        #: Rotate refresh tokens: each refresh answers a new one and revokes the one used.
+        self.rotate_refresh_tokens = False
+        # refresh token -> (client id, whether a client secret must come with it)
+        self._refresh_tokens: dict[str, tuple[str, bool]] = {}
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
 
@@ -186,9 +193,11 @@ class FakeLWA:
                 worker.run(self.close())
 
     # -- a refresh token without a browser, for tests that start from a token file ------------
-    def issue_refresh_token(self) -> str:
+    def issue_refresh_token(self, *, confidential: bool = True) -> str:
+        """A refresh token, as a login with the client secret (``confidential``) would get;
+        refreshing it then needs the secret too, as with LWA."""
         token = "Atzr|fake." + secrets.token_urlsafe(24)
-        self._refresh_tokens[token] = self.client_id
+        self._refresh_tokens[token] = (self.client_id, confidential)
         return token
 
     def revoke_refresh_tokens(self) -> None:
@@ -254,7 +263,8 @@ class FakeLWA:
             code_challenge_method=query.get("code_challenge_method", "plain"),
             issued_at=self.clock(),
         )
-        return redirect(redirect_uri, code=code, scope=scope, state=query.get("state"))
+        shown_scope = None if self.scope_in_token_response else scope  # LWA sends it here
+        return redirect(redirect_uri, code=code, scope=shown_scope, state=query.get("state"))
 
     def _redirect_allowed(self, redirect_uri: str) -> bool:
         if self.redirect_uris is not None:
@@ -284,14 +294,14 @@ class FakeLWA:
             form.setdefault("client_secret", basic[1])
         secret = form.get("client_secret")
         if form.get("client_id") != self.client_id or (
-            secret is not None and not hmac.compare_digest(secret, self.client_secret)
+            secret is not None and not same_secret(secret, self.client_secret)
         ):
-            return token_error(401, "invalid_client", "Client authentication failed")
+            return client_authentication_failed()
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
-            return self._code_grant(form, with_refresh=secret is not None)
+            return self._code_grant(form, confidential=secret is not None)
         if grant_type == "refresh_token":
-            return self._refresh_grant(form)
+            return self._refresh_grant(form, confidential=secret is not None)
         return token_error(400, "unsupported_grant_type", f"Unsupported grant: {grant_type}")
 
     async def _failure(self) -> web.Response | None:
@@ -308,25 +318,36 @@ class FakeLWA:
             return token_error(400, "invalid_grant", "The request has an invalid grant parameter")
         return None
 
-    def _code_grant(self, form: Mapping[str, str], *, with_refresh: bool) -> web.Response:
+    def _code_grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         grant = self._grants.get(form.get("code", ""))
         problem = code_problem(grant, form, self.clock() - self.code_lifetime)
         if grant is not None:
             grant.used = True  # single use, even when this attempt fails
         if problem is not None:
             return token_error(400, "invalid_grant", problem)
-        refresh_token = self.issue_refresh_token() if with_refresh else None
-        return self._tokens(refresh_token)
+        assert grant is not None
+        # A code proves nothing by itself: the client proves it is the one that asked, with
+        # its secret or with the PKCE verifier (checked above whenever a challenge was sent).
+        if not confidential and grant.code_challenge is None:
+            return client_authentication_failed()
+        refresh_token = self.issue_refresh_token() if confidential else None
+        return self._tokens(refresh_token, scope=grant.scope)
 
-    def _refresh_grant(self, form: Mapping[str, str]) -> web.Response:
+    def _refresh_grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         token = form.get("refresh_token", "")
-        if self._refresh_tokens.get(token) != form.get("client_id"):
+        issued = self._refresh_tokens.get(token)
+        if issued is None or issued[0] != form.get("client_id"):
             return token_error(
                 400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"
             )
-        return self._tokens(token if self.refresh_returns_refresh_token else None)
+        if issued[1] and not confidential:  # issued with the secret: refreshed with it only
+            return client_authentication_failed()
+        if self.rotate_refresh_tokens:
+            del self._refresh_tokens[token]
+            token = self.issue_refresh_token(confidential=issued[1])
+        return self._tokens(token if self.refresh_returns_refresh_token else None, scope=None)
 
-    def _tokens(self, refresh_token: str | None) -> web.Response:
+    def _tokens(self, refresh_token: str | None, *, scope: str | None) -> web.Response:
         payload: dict[str, Any] = {
             "access_token": "Atza|fake." + secrets.token_urlsafe(32),
             "token_type": "bearer",
@@ -334,4 +355,6 @@ class FakeLWA:
         }
         if refresh_token is not None:
             payload["refresh_token"] = refresh_token
+        if self.scope_in_token_response and scope is not None:
+            payload["scope"] = scope
         return json_response(200, payload)

@@ -256,6 +256,7 @@ async def test_token_endpoint_failures_raise_exchange_error(
 
     assert caught.value.error == error
     assert said in str(caught.value)
+    assert lwa.token_requests[0].params["code"] not in str(caught.value)
     assert browser.last_page.status == 502
     assert not token_file.exists()
     assert len(lwa.token_requests) == 1  # a request that may have reached LWA is never resent

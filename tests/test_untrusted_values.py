@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from lwa_loopback._lock import lock_file_for, locked
 from lwa_loopback.testing import FakeLWA
 
 from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._waiting import wait_until
 
 
 @pytest.fixture
@@ -144,11 +146,28 @@ async def test_a_login_waits_for_a_refresh_in_progress_before_writing(
     token_file.parent.mkdir(parents=True)
     async with locked(token_file):
         flow = asyncio.create_task(login(**options))
-        for _ in range(500):  # until the exchange has happened (bounded)
-            if lwa.token_requests:
-                break
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)  # room to write, were the lock not respected
+        lock_file = lock_file_for(token_file)
+        # The login opens the lock file and tries the lock in one step, then waits for it:
+        # once it holds the file open beside this test, it has met the lock.
+        await wait_until(
+            lambda: open_descriptors(lock_file) == 2 or flow.done(),
+            "the login never reached the token file's lock",
+        )
+        assert not flow.done()
+        assert lwa.token_requests  # the code is spent; the tokens wait for the lock
         assert not token_file.exists()
     tokens = await flow
     assert read_token_file(token_file).access_token == tokens.access_token
+
+
+def open_descriptors(path: Path) -> int:
+    """How many of this process's file descriptors refer to ``path`` (by device and inode)."""
+    wanted = path.stat()
+    count = 0
+    for name in os.listdir("/dev/fd"):
+        try:
+            status = os.fstat(int(name))
+        except OSError:  # the descriptor listdir itself used, closed by now
+            continue
+        count += (status.st_dev, status.st_ino) == (wanted.st_dev, wanted.st_ino)
+    return count

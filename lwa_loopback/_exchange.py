@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import ssl
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,10 +13,13 @@ from typing import Any
 
 import aiohttp
 
+from . import _token_json
+from ._body import ACCEPT_ENCODING, MAX_BODY, BodyTooLarge, UnknownEncoding, read_bounded
 from ._defaults import ACCESS_TOKEN_LIFETIME, REQUEST_TIMEOUT, utcnow
+from ._endpoints import is_amazon, server_name
 from ._token_json import MAX_LIFETIME
 from ._tokens import Tokens
-from .errors import ExchangeError, seconds, shown
+from .errors import ExchangeError, clause, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -67,14 +70,18 @@ async def _request_tokens(client: Client, grant: dict[str, str], *, scope: str) 
     obtained_at = client.clock()
     advice = _RETRY_ADVICE[grant["grant_type"]]
     status, body = await _post(client, client._form(grant), advice)
-    payload = _decode(status, body, advice)
-    return _tokens_from(payload, client, scope=scope, obtained_at=obtained_at)
+    payload = _decode(client, status, body, advice)
+    return _tokens_from(
+        payload, client, scope=scope, obtained_at=obtained_at, spent=advice.unusable
+    )
 
 
 async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[int, bytes]:
     timeout = aiohttp.ClientTimeout(total=client.request_timeout)
-    headers = {"Accept": "application/json"}
-    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+    headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+    async with aiohttp.ClientSession(
+        timeout=timeout, headers=headers, auto_decompress=False
+    ) as session:
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             try:
                 # Never follow a redirect: it would carry the code and the client secret to
@@ -82,7 +89,7 @@ async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[
                 async with session.post(
                     client.token_url, data=form, allow_redirects=False
                 ) as response:
-                    return response.status, await response.read()
+                    return response.status, await _read(client, response, advice)
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise _network_error(
                     client, "its TLS certificate was refused", exc, advice
@@ -104,6 +111,26 @@ async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+async def _read(client: Client, response: aiohttp.ClientResponse, advice: _Advice) -> bytes:
+    try:
+        return await read_bounded(response)
+    except BodyTooLarge:
+        raise ExchangeError(
+            f"The token endpoint {client.token_url} sent an answer larger than "
+            f"{MAX_BODY // 1024} KiB (decompressed); token answers are a few KiB, so it was "
+            f"not read further. {advice.network}",
+            error="invalid_response",
+            status=response.status,
+        ) from None
+    except (UnknownEncoding, zlib.error) as exc:
+        raise ExchangeError(
+            f"The token endpoint {client.token_url} sent an answer in a coding it was not "
+            f"offered, or a broken one ({shown(str(exc))}). {advice.network}",
+            error="invalid_response",
+            status=response.status,
+        ) from None
+
+
 @dataclass(frozen=True)
 class _Advice:
     """What to do after a failure that is not LWA's answer, per grant: a code works once, a
@@ -111,6 +138,7 @@ class _Advice:
 
     network: str
     server: str
+    unusable: str
 
 
 _RETRY_ADVICE = {
@@ -118,11 +146,13 @@ _RETRY_ADVICE = {
         network="Check the network and the `region` or `token_url`; if the code may have been "
         "used, log in again.",
         server="try again in a minute (a login needs a new code).",
+        unusable="The code is spent: check `token_url`, then run `lwa-loopback login ...` again.",
     ),
     "refresh_token": _Advice(
         network="Check the network and try again (the token file's token_url is where the "
         "request went); the refresh token can be used again.",
         server="try again in a minute.",
+        unusable="The token file was left as it was; check its token_url.",
     ),
 }
 
@@ -137,43 +167,46 @@ def _network_error(
     )
 
 
-def _decode(status: int, body: bytes, advice: _Advice) -> dict[str, Any]:
+def _decode(client: Client, status: int, body: bytes, advice: _Advice) -> dict[str, Any]:
     """The JSON object of a token response, or the ``ExchangeError`` it stands for."""
     # Parsed by hand: LWA's documented header "application/json;charset UTF-8" is malformed,
-    # and an error page may come back as HTML.
+    # and an error page may come back as HTML. A nesting bomb counts as not JSON.
     try:
-        payload = json.loads(body)
+        payload = _token_json.loads(body)
     except ValueError:
         payload = None
     if isinstance(payload, dict) and "error" in payload:
-        raise _lwa_error(status, payload)
+        raise _server_error(client, status, payload)
     if 300 <= status < 400:
         raise ExchangeError(
             f"The token endpoint answered with a redirect (HTTP {status}), which is not "
             "followed: the request carries the code and the client secret. Check `token_url` "
-            "(or the token file's token_url): it must be LWA's token endpoint itself.",
+            "(or the token file's token_url): it must be the token endpoint itself.",
             error="invalid_response",
             status=status,
         )
     if status != 200 or not isinstance(payload, dict):
         body_kind = "a body that is not JSON" if payload is None else "an unexpected body"
         raise ExchangeError(
-            f"The token endpoint answered HTTP {status} with {body_kind}. LWA may be having "
-            f"trouble: {advice.server}",
+            f"The token endpoint answered HTTP {status} with {body_kind}. "
+            f"{server_name(client.token_url)} may be having trouble: {advice.server}",
             error="server_error" if status >= 500 else "invalid_response",
             status=status,
         )
     return payload
 
 
-def _lwa_error(status: int, payload: dict[str, Any]) -> ExchangeError:
+def _server_error(client: Client, status: int, payload: dict[str, Any]) -> ExchangeError:
     error = str(payload.get("error"))
     description = payload.get("error_description")
     description = None if description is None else str(description)
-    advice = _ADVICE.get(error, "See the LWA console for the client's settings.")
-    said = f": {shown(description)}" if description else ""
+    server = server_name(client.token_url)
+    console = "the LWA console" if is_amazon(client.token_url) else f"{server}'s client settings"
+    advice = _ADVICE.get(error, "See {console} for the client's settings.")
+    said = f": {clause(description)}" if description else ""
     return ExchangeError(
-        f"LWA refused the token request with {shown(error)} (HTTP {status}){said}. {advice}",
+        f"{server} refused the token request with {shown(error)} (HTTP {status}){said}. "
+        + advice.format(server=server, console=console),
         error=error,
         description=description,
         status=status,
@@ -186,38 +219,56 @@ _ADVICE = {
         "client or return URL: run `lwa-loopback login ...` again."
     ),
     "invalid_client": "Check the client id and the client secret (LWA_CLIENT_SECRET).",
-    "unauthorized_client": "This client may not use this grant: check it in the LWA console.",
-    "invalid_request": "Check the options, in particular `redirect_uri`, against the LWA console.",
-    "server_error": "LWA had an internal error: try again in a minute.",
-    "servererror": "LWA had an internal error: try again in a minute.",
-    "temporarily_unavailable": "LWA is busy: try again in a minute.",
+    "unauthorized_client": "This client may not use this grant: check it in {console}.",
+    "invalid_request": "Check the options, in particular `redirect_uri`, against {console}.",
+    "server_error": "{server} had an internal error: try again in a minute.",
+    "servererror": "{server} had an internal error: try again in a minute.",
+    "temporarily_unavailable": "{server} is busy: try again in a minute.",
 }
 
 
 def _tokens_from(
-    payload: dict[str, Any], client: Client, *, scope: str, obtained_at: datetime
+    payload: dict[str, Any], client: Client, *, scope: str, obtained_at: datetime, spent: str
 ) -> Tokens:
-    access_token = payload.get("access_token")
-    if not isinstance(access_token, str) or not access_token:
+    """The answer's tokens, once they are fit to use. ``scope`` is what to record when the
+    answer names none: RFC 6749 section 5.1 has the server send ``scope`` when it granted
+    other scopes than those asked for, and then its word rules."""
+    try:
+        access_token = _token_json.token_text(_text(payload, "access_token"), "access_token")
+        refresh_token = payload.get("refresh_token") or None
+        if refresh_token is not None:
+            refresh_token = _token_json.token_text(_text(payload, "refresh_token"), "refresh_token")
+        token_type = str(payload.get("token_type") or "bearer")
+        # RFC 6749 section 7.1: a client must not use a token whose type it does not know.
+        if token_type.lower() != "bearer":
+            raise ValueError(f"its token_type is {shown(token_type)!r}, not bearer")
+    except ValueError as exc:
         raise ExchangeError(
-            "The token endpoint answered without an access token. Try again; if it persists, "
-            "check `token_url`.",
+            f"{server_name(client.token_url)} answered with tokens that cannot be used: {exc}. "
+            f"{spent}",
             error="invalid_response",
             status=200,
-        )
-    refresh_token = payload.get("refresh_token")
+        ) from None
+    granted = payload.get("scope")
     return Tokens(
         access_token=access_token,
-        refresh_token=refresh_token if isinstance(refresh_token, str) and refresh_token else None,
-        token_type=str(payload.get("token_type") or "bearer"),
+        refresh_token=refresh_token,
+        token_type=token_type,
         expires_in=_seconds(payload.get("expires_in")),
         obtained_at=obtained_at,
-        scope=scope,
+        scope=granted if isinstance(granted, str) else scope,
         client_id=client.client_id,
         region=client.region,
         token_url=client.token_url,
         client_secret_sent=client.client_secret is not None,
     )
+
+
+def _text(payload: dict[str, Any], key: str) -> str:
+    value = payload.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} is missing or not a string")
+    return value
 
 
 def _seconds(value: Any) -> int:

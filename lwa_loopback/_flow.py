@@ -162,11 +162,13 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
 
 async def _conclude(outcome: Outcome, started: Started, answer: Answer) -> Tokens:
     """The redirect's outcome, from the listener or pasted: LWA's error, or the tokens."""
+    from ._endpoints import server_name
     from ._redirect import Refused, refused_error
 
     if isinstance(outcome, Refused):
-        answer(_pages.consent_refused(outcome.error, outcome.description))
-        raise refused_error(outcome)
+        server = server_name(started.request.endpoints.authorize_url)
+        answer(_pages.consent_refused(outcome.error, outcome.description, server))
+        raise refused_error(outcome, server)
     return await _finish(outcome, started.request, started.redirect_uri, started.pkce, answer)
 
 
@@ -174,6 +176,7 @@ async def _finish(
     outcome: Authorized, request: Request, redirect_uri: str, pkce: Pkce, answer: Answer
 ) -> Tokens:
     """Exchange the code at once, keep the tokens whatever happens, then answer the browser."""
+    from ._endpoints import server_name
     from ._exchange import exchange_code
     from .errors import ExchangeError
 
@@ -190,7 +193,7 @@ async def _finish(
             scope=scope,
         )
     except ExchangeError as exc:
-        answer(_pages.exchange_failed(str(exc)))
+        answer(_pages.exchange_failed(str(exc), server_name(request.endpoints.authorize_url)))
         raise
     token_file = request.token_file
     if token_file is not None:

@@ -80,8 +80,8 @@ def signed_in(token_file: str | None) -> Page:
     )
 
 
-def consent_refused(error: str, description: str | None) -> Page:
-    lines: tuple[str, ...] = (f"Login with Amazon answered `{error}`.",)
+def consent_refused(error: str, description: str | None, server: str) -> Page:
+    lines: tuple[str, ...] = (f"{server} answered `{error}`.",)
     if description:
         lines += (description,)
     return Page(
@@ -92,11 +92,11 @@ def consent_refused(error: str, description: str | None) -> Page:
     )
 
 
-def exchange_failed(message: str) -> Page:
+def exchange_failed(message: str, server: str = "The server") -> Page:
     return Page(
         502,
         "Sign-in failed",
-        ("Amazon sent a code, but trading it for tokens failed.", message),
+        (f"{server} sent a code, but trading it for tokens failed.", message),
         "Nothing was saved. Close this tab and run the login again.",
     )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ._consent import state_matches
-from .errors import ConsentError, shown
+from .errors import ConsentError, clause, shown
 
 if TYPE_CHECKING:
     from multidict import MultiMapping  # aiohttp's and yarl's own dependency: the type only
@@ -58,12 +58,14 @@ def read_redirect(query: MultiMapping[str], expected_state: str) -> Outcome | st
     return NO_OUTCOME if outcome is None else outcome
 
 
-def refused_error(outcome: Refused) -> ConsentError:
-    """LWA's ``error=`` as the exception the person reads, with what to do about it."""
-    said = f": {shown(outcome.description)}" if outcome.description else ""
+def refused_error(outcome: Refused, server: str = "Login with Amazon") -> ConsentError:
+    """The server's ``error=`` as the exception the person reads, with what to do about it.
+    ``server`` names it (``_endpoints.server_name``): another server is not blamed on LWA."""
+    said = f": {clause(outcome.description)}" if outcome.description else ""
+    advice = _CONSENT_ADVICE.get(outcome.error, "Check the client's settings on {server}.")
     return ConsentError(
-        f"Login with Amazon did not grant access ({shown(outcome.error)}{said}). "
-        + _CONSENT_ADVICE.get(outcome.error, "Check the client's settings in the LWA console."),
+        f"{server} did not grant access ({shown(outcome.error)}{said}). "
+        + advice.format(server=server),
         error=outcome.error,
         description=outcome.description,
     )
@@ -72,8 +74,8 @@ def refused_error(outcome: Refused) -> ConsentError:
 _CONSENT_ADVICE = {
     "access_denied": "The sign-in was cancelled or refused: run the command again, choose Allow.",
     "invalid_scope": "A scope is unknown or not enabled for this client: check `scope`.",
-    "unauthorized_client": "This client may not ask for a code: check it in the LWA console.",
-    "invalid_request": "Check `client_id` and `redirect_uri` against the LWA console.",
-    "server_error": "LWA had an internal error: try again in a minute.",
-    "temporarily_unavailable": "LWA is busy: try again in a minute.",
+    "unauthorized_client": "This client may not ask for a code: check its settings on {server}.",
+    "invalid_request": "Check `client_id` and `redirect_uri` against the client's settings.",
+    "server_error": "{server} had an internal error: try again in a minute.",
+    "temporarily_unavailable": "{server} is busy: try again in a minute.",
 }

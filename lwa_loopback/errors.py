@@ -50,6 +50,12 @@ def shown(text: str) -> str:
     return cleaned if len(cleaned) <= _MAX_SHOWN else cleaned[:_MAX_SHOWN] + "..."
 
 
+def clause(text: str) -> str:
+    """Network text to quote before a sentence of our own: made safe by ``shown`` and without
+    its closing full stop, so that "...request." never becomes "...request.. The code..."."""
+    return shown(text).rstrip().rstrip(".")
+
+
 def seconds(value: float) -> str:
     """``1 second``, ``0.5 seconds``, ``300 seconds``: a duration as a message says it."""
     return f"{value:g} second" + ("" if value == 1 else "s")

@@ -18,7 +18,7 @@ def test_a_path_offers_a_break_after_each_slash_and_nowhere_else() -> None:
 
 
 def test_code_keeps_its_escaping() -> None:
-    html = _pages.consent_refused("x", "see `</code><script>/x`").render()
+    html = _pages.consent_refused("x", "see `</code><script>/x`", "LWA").render()
 
     assert "<script>" not in html
     assert "<span class=n>code&gt;&lt;script&gt;</span>" in html

@@ -1,7 +1,9 @@
 """Run a coroutine to completion from synchronous code, even inside a running event loop.
 
-A notebook cell already runs in an event loop, where ``asyncio.run`` refuses to start: there
-the coroutine runs on a private loop in a worker thread, and the cell waits for it.
+Every blocking call (``login_sync`` and its kin) hands its coroutine to one long-lived event
+loop on a daemon thread, and waits. A fresh loop per call cost more to set up and tear down
+than the rest of an in-process login spends on the event loop; and a notebook cell, which
+already runs a loop where ``asyncio.run`` refuses to start, takes the same path.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import os
 import signal
 import threading
 from collections.abc import Callable, Coroutine, Iterator
@@ -28,8 +31,10 @@ def _interruptible() -> Iterator[None]:
 
     Inside ``asyncio.run`` the SIGINT handler only cancels the main task, which cannot notice
     while it is blocked in a plain wait: the wait would sit out the whole login timeout.
+    Outside a running loop the handler is left as it is: the default one raises already, and
+    one the program set (or SIG_IGN) is the program's choice, as ``asyncio.run`` leaves it.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or not _loop_running():
         yield
         return
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -47,6 +52,9 @@ class LoopThread:
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
 
     def __enter__(self) -> LoopThread:
+        return self.start()
+
+    def start(self) -> LoopThread:
         self._thread.start()
         return self
 
@@ -71,10 +79,14 @@ class LoopThread:
         try:
             with _interruptible():
                 return future.result()
-        except KeyboardInterrupt:
+        except BaseException:  # Ctrl+C, or SystemExit from the program's own signal handler
             future.cancel()
             done.wait(_CLEAN_UP_GRACE)
             raise
+
+    def runs_here(self) -> bool:
+        """Whether the calling code runs on this loop's thread (a wait there would block it)."""
+        return threading.current_thread() is self._thread
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -87,13 +99,47 @@ class LoopThread:
 
 
 def run_sync(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run(main())``, or the same on a worker thread when a loop is already running."""
+    """Run ``main()`` on the shared worker loop and wait for it, from any thread."""
+    worker = _shared_worker()
+    if worker.runs_here():
+        # Called from a coroutine on the worker itself (an async opener calling login_sync):
+        # waiting there would block the very loop that must run it. A private loop instead.
+        with LoopThread() as private:
+            return private.run(main())
+    return worker.run(main())
+
+
+_shared: LoopThread | None = None
+_starting = threading.Lock()
+
+
+def _shared_worker() -> LoopThread:
+    """The worker loop, started on first use; flows share no state, so any number of them,
+    from any number of threads, run on it side by side."""
+    global _shared
+    with _starting:
+        if _shared is None:
+            _shared = LoopThread().start()  # never stopped: a daemon thread, as long as we run
+        return _shared
+
+
+def _forget_worker() -> None:
+    """In a forked child: the worker thread was not copied, so start a new one when needed
+    (and a lock held by another thread at the fork would never be released)."""
+    global _shared, _starting
+    _shared, _starting = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker)
+
+
+def _loop_running() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(main())
-    with LoopThread() as worker:
-        return worker.run(main())
+        return False
+    return True
 
 
 def synced(main: Callable[P, Coroutine[Any, Any, T]], doc: str) -> Callable[P, T]:

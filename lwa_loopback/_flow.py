@@ -15,7 +15,7 @@ import contextlib
 import inspect
 import logging
 import os
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from ._request import Request, Started, prepare, start
 from ._sync import detached, synced
 from ._token_file import remove_leftovers, write_token_file
 from ._tokens import Tokens
+from ._unstoppable import unstoppable
 from .errors import LoginTimeout, TokenFileError, TokenFileUnusable, seconds
 
 if TYPE_CHECKING:
@@ -113,25 +114,11 @@ async def _run(started: Started, opener: Opener | None, timeout: float) -> Token
         try:
             await receiver.start()
             outcome = await _wait(receiver, return_url, timeout)
-            return await _uninterrupted(_conclude(outcome, started, receiver.answer))
+            return await unstoppable(_conclude(outcome, started, receiver.answer))
         finally:
             await receiver.close()
     finally:
         await _settle(browser)
-
-
-async def _uninterrupted(work: Coroutine[Any, Any, Tokens]) -> Tokens:
-    """Run ``work`` to its end even when the login is cancelled (Ctrl+C, SIGTERM) meanwhile.
-
-    Once the redirect arrived the code is as good as spent: what the exchange returns must
-    reach the token file (or the caller, as TokenFileError) before the cancellation goes on.
-    """
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task  # its own failure, if any, replaces the cancellation: it says more
-        raise
 
 
 async def _run_paste(
@@ -142,7 +129,7 @@ async def _run_paste(
     # Wait for the opener (it shows the address) so that the question comes after it.
     await _settle(_open(opener, started.consent_url), grace=None)
     outcome = parse_pasted(await wait_for_paste(reader, timeout), started.state)
-    return await _uninterrupted(_conclude(outcome, started, _no_page))
+    return await unstoppable(_conclude(outcome, started, _no_page))
 
 
 def _no_page(page: _pages.Page) -> None:

@@ -25,6 +25,7 @@ from ._token_file import (
     write_token_file,
 )
 from ._tokens import Tokens
+from ._unstoppable import unstoppable
 from .errors import TokenFileError, TokenFileUnusable
 
 log = logging.getLogger("lwa_loopback")
@@ -123,10 +124,17 @@ async def _refresh_file(
         if not still_needed(current):
             log.debug("Another process refreshed %s already.", path)
             return current
-        fresh = await _ask_lwa(path, current, settings)
-        _save(path, fresh)
+        # Once asked, the answer must reach the file (with rotation, the old refresh token is
+        # already revoked): a cancellation waits for the write.
+        fresh = await unstoppable(_ask_and_save(path, current, settings))
         log.debug("Refreshed the access token in %s.", path)
         return fresh
+
+
+async def _ask_and_save(path: Path, current: Tokens, settings: _Settings) -> Tokens:
+    fresh = await _ask_lwa(path, current, settings)
+    _save(path, fresh)
+    return fresh
 
 
 async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:

@@ -16,27 +16,36 @@ class Terminated(Exception):
 
 
 def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run(main())``, turning SIGTERM into a clean cancellation like Ctrl+C."""
+    """``asyncio.run(main())``, where Ctrl+C and SIGTERM cancel ``main`` cleanly, however many
+    arrive: each one only cancels again, so work that must finish (an exchange under way, the
+    write that follows) finishes first. The first signal decides how the command ends:
+    ``KeyboardInterrupt`` (exit 130) or ``Terminated`` (exit 143).
+
+    asyncio.run's own Ctrl+C handling would raise KeyboardInterrupt on the second Ctrl+C,
+    wherever the loop is, and the exchange's tokens would be lost with it.
+    """
     import asyncio
     import signal
 
     async def guarded() -> T:
         task = asyncio.current_task()
         assert task is not None
-        terminated = False
+        stopped_by: list[type[BaseException]] = []
 
-        def on_sigterm() -> None:
-            nonlocal terminated
-            terminated = True
+        def stop(kind: type[BaseException]) -> None:
+            if not stopped_by:
+                stopped_by.append(kind)
             task.cancel()
 
-        with contextlib.suppress(NotImplementedError):  # Windows has no add_signal_handler
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, on_sigterm)
+        loop = asyncio.get_running_loop()
+        for signum, kind in ((signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; a thread
+                loop.add_signal_handler(signum, stop, kind)
         try:
             return await main()
         except asyncio.CancelledError:
-            if terminated:
-                raise Terminated from None
+            if stopped_by:
+                raise stopped_by[0] from None
             raise
 
     return asyncio.run(guarded())

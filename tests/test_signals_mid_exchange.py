@@ -1,0 +1,97 @@
+"""However many signals (or cancellations) arrive while a token request is at the server, what
+it returns reaches the token file first: the code is spent, and with rotation so is the old
+refresh token. Real processes, real signals, the fake LWA answering slowly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lwa_loopback import login, read_token_file
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
+
+from ._cli_process import Cli
+from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._waiting import wait_until
+
+SIGNALS = {
+    "two SIGTERMs": (signal.SIGTERM, signal.SIGTERM),
+    "three Ctrl+Cs": (signal.SIGINT, signal.SIGINT, signal.SIGINT),
+    "SIGINT then SIGTERM": (signal.SIGINT, signal.SIGTERM),
+}
+EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+def slow(lwa: FakeLWA) -> None:
+    """The fake holds each token request this long before it answers: time enough for the
+    signals, which the test sends as soon as the request has arrived."""
+    lwa.token_failure, lwa.slow_seconds = TokenFailure.SLOW, 3.0
+
+
+async def send(cli: Cli, signals: tuple[int, ...]) -> None:
+    for signum in signals:
+        cli.send_signal(signum)
+        await asyncio.sleep(0.1)  # apart, so that each is its own delivery
+
+
+@pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
+async def test_login_saves_the_tokens_before_it_stops(
+    lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
+) -> None:
+    slow(lwa)
+    cli = Cli(tmp_path, lwa)
+    await cli.start("login", "--no-browser")
+    browser = HeadlessBrowser()
+    visit = asyncio.ensure_future(browser(await cli.consent_url()))
+    await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
+
+    await send(cli, signals)
+    done = await cli.finish()
+    await visit
+
+    assert done.exit_code == EXIT[signals[0]], done.stderr
+    assert "Traceback" not in done.stderr
+    saved = read_token_file(cli.default_file)
+    assert saved.access_token.startswith("Atza|fake.") and saved.refresh_token
+    assert len(lwa.token_requests) == 1
+
+
+@pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
+async def test_refresh_saves_the_rotated_token_before_it_stops(
+    lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
+) -> None:
+    lwa.rotate_refresh_tokens = True  # the old refresh token dies with this request
+    token_file = tmp_path / "tokens.json"
+    old = make_token_file(lwa, token_file, age=EXPIRED_AGE)
+    slow(lwa)
+    cli = Cli(tmp_path, lwa)
+    await cli.start("refresh", "--file", str(token_file))
+    await wait_until(lambda: bool(lwa.token_requests), "the refresh reaching the fake")
+
+    await send(cli, signals)
+    done = await cli.finish()
+
+    assert done.exit_code == EXIT[signals[0]], done.stderr
+    saved = read_token_file(token_file)
+    assert saved.refresh_token not in (None, old.refresh_token)
+    assert saved.access_token != old.access_token
+
+
+async def test_cancelling_a_login_twice_mid_exchange_still_writes_the_file(
+    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+) -> None:
+    slow(lwa)
+    flow = asyncio.ensure_future(login(**options))
+    await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
+
+    flow.cancel()
+    await asyncio.sleep(0)
+    flow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flow
+
+    assert read_token_file(token_file).refresh_token

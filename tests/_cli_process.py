@@ -62,7 +62,10 @@ class Cli:
         *args: str,
         python_flags: tuple[str, ...] = (),
         preexec_fn: Callable[[], None] | None = None,
+        stdout: int = asyncio.subprocess.PIPE,
     ) -> None:
+        """Start the command; ``stdout`` may be a descriptor of the test's in place of a pipe
+        it reads."""
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             *python_flags,
@@ -71,7 +74,7 @@ class Cli:
             *args,
             env=self.env,
             stdin=asyncio.subprocess.PIPE if self.stdin else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
+            stdout=stdout,
             stderr=asyncio.subprocess.PIPE,
             preexec_fn=preexec_fn,
         )
@@ -125,7 +128,8 @@ class Cli:
         stdout, stderr = await asyncio.wait_for(self.process.communicate(), PATIENCE)
         assert self.process.returncode is not None
         rest = stderr.decode()
-        return Finished(self.process.returncode, stdout.decode(), "\n".join([*self.head, rest]))
+        printed = "" if stdout is None else stdout.decode()
+        return Finished(self.process.returncode, printed, "\n".join([*self.head, rest]))
 
     async def login(self, *args: str, browse: bool = True) -> Finished:
         """``login --no-browser``; the headless browser follows the consent URL if ``browse``."""

@@ -122,6 +122,35 @@ async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     assert done.stdout == ""
 
 
+async def test_a_reader_gone_before_the_output_exits_1_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """`lwa-loopback --help | head -0`: the pipe's reader has closed before anything is written,
+    so the output cannot be delivered; the command says nothing more and exits 1."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    command = Cli(tmp_path)
+    try:
+        await command.start("--help", stdout=writer)
+    finally:
+        os.close(writer)  # the command holds its own copy
+    done = await command.finish()
+
+    assert done.exit_code == 1
+    assert done.stderr == ""
+
+
+async def test_no_standard_output_at_all_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    """`lwa-loopback --help >&-`: Python starts with no sys.stdout; the help goes nowhere, and
+    the exit status says so."""
+    command = Cli(tmp_path)
+    await command.start("--help", preexec_fn=lambda: os.close(1))
+    done = await command.finish()
+
+    assert done.exit_code == 1
+    assert done.stderr == ""
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [
@@ -212,6 +241,21 @@ def test_a_token_url_that_would_leak_the_secret_is_refused(token_url: str) -> No
     )
     assert result.exit_code == 2
     assert "must be an https:// URL" in result.output
+
+
+async def test_with_no_browser_to_open_it_says_so_and_waits(cli: Cli) -> None:
+    # Only $BROWSER is tried: no display for graphical browsers, no terminal for console ones.
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TERM"):
+        cli.env.pop(name, None)
+    cli.env["BROWSER"] = "false"  # a browser command that fails
+    await cli.start("login")
+    url = await cli.consent_url()
+    await cli.read_until(lambda line: "No browser could be opened here" in line)
+    await HeadlessBrowser()(url)  # the person opens the address themselves
+    done = await cli.finish()
+
+    assert done.exit_code == 0, done.stderr
+    assert cli.default_file.exists()
 
 
 async def test_a_browser_command_that_blocks_does_not_hold_the_login(

@@ -338,3 +338,18 @@ def test_a_localhost_return_url_answers_only_to_localhost(tmp_path: Path) -> Non
             )
             assert status_of(response) == 400
         assert_completes(pending)
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "host_headers"),
+    [
+        ("http://127.0.0.1:8080/callback", {"127.0.0.1:8080"}),
+        # A browser leaves out the scheme's default port: both forms are this address.
+        ("http://localhost/callback", {"localhost:80", "localhost"}),
+        ("https://[::1]/callback", {"[::1]:443", "[::1]"}),
+    ],
+)
+def test_the_host_headers_that_address_a_return_url(
+    redirect_uri: str, host_headers: set[str]
+) -> None:
+    assert parse_return_url(redirect_uri).host_headers == host_headers

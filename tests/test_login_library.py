@@ -28,10 +28,13 @@ from lwa_loopback import (
     Tokens,
     login,
     login_sync,
+    read_token_file,
 )
+from lwa_loopback._lock import locked
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
 from ._sockets import assert_port_free
+from ._waiting import wait_until
 
 
 async def test_login_returns_tokens_and_writes_the_file(
@@ -348,6 +351,23 @@ class ConsentUrls:
         return port
 
 
+async def test_localhost_with_its_ipv6_port_taken_listens_nowhere(
+    options: dict[str, Any],
+) -> None:
+    if not ipv6_loopback_works():
+        pytest.skip("this machine has no IPv6 loopback (::1)")
+    with socket.socket(socket.AF_INET6) as busy:  # held by the test throughout
+        busy.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        busy.bind(("::1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ListenError) as caught:
+            await login(**{**options, "redirect_uri": f"http://localhost:{port}/callback"})
+
+    assert f"Cannot listen on [::1]:{port}" in str(caught.value)
+    assert_port_free(port)  # 127.0.0.1 was bound first, and closed again: all or nothing
+
+
 def ipv6_loopback_works() -> bool:
     try:
         with socket.socket(socket.AF_INET6) as sock:
@@ -406,6 +426,9 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
         ({"redirect_uri": "ftp://127.0.0.1:8080/callback"}, "must start with http://"),
         ({"redirect_uri": "https://127.0.0.1:8080/callback"}, "`certfile` and `keyfile`"),
         ({"redirect_uri": "http://127.0.0.1:8080/cb#x"}, "fragment"),
+        ({"redirect_uri": "http://[::1/callback"}, "is not a URL"),
+        ({"token_url": "http://[::1/auth/o2/token"}, "must be an https:// URL"),
+        ({"client_id": "  "}, "The client id is empty"),
         ({"scope": "  "}, "No scope"),
         ({"scope_data": "{not json"}, "not valid JSON"),
         ({"scope_data": "[1]"}, "JSON object"),
@@ -423,6 +446,26 @@ async def test_bad_options_fail_before_the_network(
     with pytest.raises(ConfigurationError, match=said):
         await login(**{**options, **change})
     assert lwa.requests == []
+
+
+async def test_a_second_redirect_while_the_first_is_answered_is_told_it_came_twice(
+    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+) -> None:
+    """A reload of the return page while the login finishes (here: waiting for the token
+    file's lock) must not start a second exchange; it is told the sign-in was received."""
+    seen = ConsentUrls(HeadlessBrowser())
+    token_file.parent.mkdir(parents=True)
+    async with locked(token_file):
+        flow = asyncio.create_task(login(**{**options, "open_browser": seen}))
+        await wait_until(lambda: bool(lwa.token_requests) or flow.done(), "no exchange began")
+        async with aiohttp.ClientSession() as session, session.get(seen.redirect_uri(0)) as again:
+            status, page = again.status, await again.text()
+    tokens = await flow
+
+    assert status == 409
+    assert "Sign-in already received" in page
+    assert len(lwa.token_requests) == 1
+    assert read_token_file(token_file).access_token == tokens.access_token
 
 
 async def test_several_flows_run_at_once_without_cross_talk(

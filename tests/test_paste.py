@@ -110,6 +110,31 @@ async def test_a_pasted_refusal_is_a_consent_error(
     assert paste_lwa.token_requests == []
 
 
+async def test_a_refusal_from_amazon_is_named_login_with_amazon(token_file: Path) -> None:
+    """With Amazon's own consent page, the message names Login with Amazon (a fake or another
+    server is named by its host). Nothing reaches Amazon: the consent URL is only read, and the
+    refusal its return URL would carry is pasted back."""
+    consent_urls: list[str] = []
+
+    def refusal() -> str:
+        state = URL(consent_urls[0]).query["state"]
+        return f"{PASTE_REDIRECT}?error=access_denied&state={state}"
+
+    with pytest.raises(ConsentError) as caught:
+        await login(
+            client_id="amzn1.application-oa2-client.x",
+            redirect_uri=PASTE_REDIRECT,
+            scope="profile",
+            token_file=token_file,
+            open_browser=consent_urls.append,
+            paste=refusal,
+        )
+
+    assert consent_urls[0].startswith("https://www.amazon.com/ap/oa?")
+    assert str(caught.value).startswith("Login with Amazon did not grant access (access_denied)")
+    assert not token_file.exists()
+
+
 async def test_just_the_query_is_enough(paste_options: dict[str, Any]) -> None:
     catcher = LocationCatcher()
 

@@ -138,6 +138,17 @@ async def test_a_symbolic_link_in_place_of_the_lock_file_is_refused(
     assert lwa.requests == []
 
 
+async def test_a_lock_file_that_is_not_a_plain_file_is_refused(
+    lwa: FakeLWA, token_file: Path
+) -> None:
+    before = make_token_file(lwa, token_file, age=EXPIRED_AGE)
+    os.mkfifo(lock_file_for(token_file))  # opens without blocking (O_RDWR), locks nothing
+    with pytest.raises(TokenFileUnusable, match="is not a plain file of this user"):
+        await refresh(token_file, client_secret=lwa.client_secret)
+    assert read_token_file(token_file) == before
+    assert lwa.requests == []
+
+
 async def test_a_login_waits_for_a_refresh_in_progress_before_writing(
     options: dict[str, Any], lwa: FakeLWA, token_file: Path
 ) -> None:

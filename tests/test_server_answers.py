@@ -281,3 +281,54 @@ def test_a_missing_refresh_token_is_explained_by_what_was_sent(
 
     assert result.exit_code == 8
     assert said in " ".join(result.stderr.split())
+
+
+# -- the command's own words ---------------------------------------------------------------------
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_timeout_that_is_not_a_finite_number_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lwa_loopback._cli._main import main
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "login",
+            "--client-id",
+            "c",
+            "--scope",
+            "profile",
+            "--no-browser",
+            "--timeout",
+            value,
+            "--redirect-uri",
+            "http://127.0.0.1:0/cb",
+            "--authorize-url",
+            "http://127.0.0.1:9/",
+            "--out",
+            str(tmp_path / "t.json"),
+        ],
+    )
+
+    assert result.exit_code == 2
+    assert "--timeout" in result.output and "Traceback" not in result.output
+    assert "http://127.0.0.1:9/?" not in result.output  # refused before any consent URL
+
+
+async def test_the_command_names_another_server_and_why_no_refresh_token_came(
+    lwa: Any, tmp_path: Path
+) -> None:
+    from ._cli_process import Cli
+
+    payload = {"access_token": "Atza|x", "token_type": "bearer", "expires_in": 3600}
+    endpoint = await FaultyEndpoint(answer(json.dumps(payload).encode())).start()
+    try:
+        cli = Cli(tmp_path, lwa)
+        cli.env["LWA_TOKEN_URL"] = endpoint.token_url
+        done = await cli.login()
+    finally:
+        await endpoint.close()
+
+    assert done.exit_code == 0, done.stderr
+    assert f"sign in with {lwa.url.host}:{lwa.url.port}:" in done.stderr
+    assert "issued none although the client secret was sent" in " ".join(done.stderr.split())

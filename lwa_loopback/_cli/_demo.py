@@ -61,7 +61,7 @@ def demo(browser: bool, token_file: Path | None, timeout: float) -> None:
             token_file=token_file, announce=shown, headless=not browser, timeout=timeout
         )
     )
-    report(tokens.expires_in, tokens.refresh_token is not None, path)
+    report(tokens, path)
     say(
         "That was the whole flow. With a real LWA client, register "
         "http://127.0.0.1:8080/callback as an Allowed Return URL and run:\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,10 @@ from .._regions import REGIONS
 from ._exits import handles_errors
 from ._output import SETTINGS, announce, say, show_logs, system_browser
 from ._signals import run_async, sigterm_raises
+
+if TYPE_CHECKING:
+    from .._request import Request
+    from .._tokens import Tokens
 
 _SECONDS = click.FloatRange(min=0, min_open=True)
 _PATH = click.Path(dir_okay=False, path_type=Path)
@@ -58,40 +62,56 @@ def login(no_browser: bool, as_json: bool, **options: Any) -> None:
     once, writes the token file (mode 0600) and exits. With --paste (or a return URL that is
     not loopback) nothing listens: paste the address the browser ended on.
     """
+    from .._endpoints import server_name
     from .._request import prepare, start
     from .._token_file import default_token_file
 
     options["token_file"] = (options["token_file"] or default_token_file()).expanduser()
-    warning = (
-        None
-        if options["client_secret"]
-        else (
-            "no client secret (--client-secret or LWA_CLIENT_SECRET): LWA will send no refresh "
-            "token, so these tokens stop working in an hour."
-        )
-    )
     show_logs()
     with sigterm_raises():
         # Checked, bound and printed before asyncio and aiohttp are even imported: the person
         # reads the consent page while the rest loads.
         started = start(prepare(**options))
         request = started.request
-        announce(started.consent_url, None if request.paste else request.timeout, warning)
+        server = server_name(request.endpoints.authorize_url)
+        waiting = None if request.paste else request.timeout
+        announce(
+            started.consent_url,
+            waiting,
+            _secret_warning(request),
+            server.removeprefix("Login with "),
+        )
         from .._flow import complete
 
         tokens = run_async(lambda: complete(started, None if no_browser else system_browser))
-    report(tokens.expires_in, tokens.refresh_token is not None, options["token_file"])
+    report(tokens, options["token_file"])
     if as_json:
         click.echo(tokens.dumps(), nl=False)
 
 
-def report(expires_in: int, has_refresh_token: bool, token_file: Path) -> None:
-    refresh = (
-        "refresh token saved"
-        if has_refresh_token
-        else "no refresh token: log in again when it expires"
+def _secret_warning(request: Request) -> str | None:
+    """Said before the browser opens: without a secret there will be no refresh token."""
+    from .._endpoints import is_amazon
+
+    if request.client_secret:
+        return None
+    server = "LWA" if is_amazon(request.endpoints.token_url) else "the server"
+    return (
+        f"no client secret (--client-secret or LWA_CLIENT_SECRET): {server} will send no "
+        "refresh token, so these tokens stop working when the access token expires."
     )
+
+
+def report(tokens: Tokens, token_file: Path) -> None:
+    if tokens.refresh_token is not None:
+        say(
+            f"Signed in. Tokens saved to {token_file} (access token valid for "
+            f"{tokens.expires_in // 60} minutes; refresh token saved)."
+        )
+        return
+    from .._refresh import why_no_refresh_token
+
     say(
-        f"Signed in. Tokens saved to {token_file} "
-        f"(access token valid for {expires_in // 60} minutes; {refresh})."
+        f"Signed in. Tokens saved to {token_file} (access token valid for "
+        f"{tokens.expires_in // 60} minutes). No refresh token: {why_no_refresh_token(tokens)}"
     )

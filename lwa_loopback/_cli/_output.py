@@ -53,7 +53,9 @@ def show_logs(flags: Mapping[str, str] = LOGIN_FLAGS) -> None:
     logger.propagate = False
 
 
-def announce(url: str, waiting_for: float | None, warning: str | None = None) -> None:
+def announce(
+    url: str, waiting_for: float | None, warning: str | None = None, server: str = "Amazon"
+) -> None:
     """Print the consent URL on a line of its own (headless drivers read it there).
 
     Called once every option is checked and the port bound, so a ``warning`` printed here
@@ -62,7 +64,7 @@ def announce(url: str, waiting_for: float | None, warning: str | None = None) ->
     """
     if warning:
         say(f"warning: {warning}")
-    say("Open this address in a browser to sign in with Amazon:")
+    say(f"Open this address in a browser to sign in with {server}:")
     say(url)
     if waiting_for is not None:
         span = f"{waiting_for / 60:g} minutes" if waiting_for >= 60 else seconds(waiting_for)

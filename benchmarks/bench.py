@@ -12,9 +12,13 @@ by the same client (the standard library's ``http.client``, in this process):
   with the tokens on disk;
 - whole flow: process start until exit, and the process's peak resident memory;
 - 100 concurrent flows in one process (lwa-loopback's library API);
-- stray load: 2,000 junk requests at the listener during one flow.
+- stray load: 2,000 junk requests at the listener during one flow;
+- one login in process, as an integration test makes it (``login_sync`` against
+  ``run_local_server``, both in one process: ``in_process.py``);
+- what the pytest plugin adds to pytest's start-up (``plugin_startup.py``).
 
-Prints a Markdown table (paste it into benchmarks/RESULTS.md). Medians over ``--runs`` runs.
+Prints Markdown tables (paste them into benchmarks/RESULTS.md). Medians over ``--runs`` runs
+(``--in-process-runs`` logins, ``--plugin-runs`` pytest start-ups).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lwa_loopback.testing import FakeLWA
@@ -308,14 +313,41 @@ async def concurrent_flows(count: int) -> dict[str, float]:
 
 
 def concurrent_in_child(count: int) -> dict[str, float]:
+    result: dict[str, float] = in_child(Path(__file__).name, "--concurrent-child", str(count))
+    return result
+
+
+# -- in process, and the pytest plugin's start-up ----------------------------------------------
+def in_child(script: str, *args: str) -> Any:
+    """Another benchmark's JSON, from a fresh process importing lwa_loopback as ours does."""
+    env = dict(os.environ)
+    if OURS_FROM is not None:
+        env["PYTHONPATH"] = OURS_FROM
     out = subprocess.run(
-        [sys.executable, __file__, "--concurrent-child", str(count)],
+        [sys.executable, str(HERE / script), *args],
+        env=env,
+        cwd=tempfile.gettempdir(),  # away from the checkout, as for the commands
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    result: dict[str, float] = json.loads(out)
-    return result
+    return json.loads(out)
+
+
+def in_process_rows(runs: int) -> Iterator[str]:
+    result: dict[str, dict[str, float]] = in_child("in_process.py", "--runs", str(runs), "--json")
+    for setting, tools in result.items():
+        a, b = tools[OURS] * 1000, tools[GOOGLE] * 1000
+        yield f"| {setting}, in process ({runs} logins) | {a:.2f} ms | {b:.2f} ms | {a / b:.2f} |"
+
+
+def plugin_rows(runs: int) -> Iterator[str]:
+    result: dict[str, list[float]] = in_child("plugin_startup.py", "--runs", str(runs), "--json")
+    yield f"\npytest --collect-only on one test, medians of {runs} runs each, interleaved:\n"
+    yield "| pytest start-up | with the lwa_loopback plugin | without it | the plugin adds |"
+    yield "|---|---|---|---|"
+    for setting, (loaded, without) in result.items():
+        yield f"| {setting} | {ms(loaded)} | {ms(without)} | {(loaded - without) * 1000:+.1f} ms |"
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -401,6 +433,8 @@ def main() -> None:
         metavar="DIR",
         help="import lwa_loopback from DIR instead (an older checkout)",
     )
+    parser.add_argument("--in-process-runs", type=int, default=200)
+    parser.add_argument("--plugin-runs", type=int, default=30)
     parser.add_argument("--concurrent-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     global OURS_FROM
@@ -415,6 +449,10 @@ def main() -> None:
         strays = [stray_load(OURS, lwa, args.junk), stray_load(GOOGLE, lwa, 1)]
     concurrent = concurrent_in_child(args.flows)
     for line in report(instant, paused, args.consent_pause, strays, concurrent, args.runs):
+        print(line)
+    for line in in_process_rows(args.in_process_runs):
+        print(line)
+    for line in plugin_rows(args.plugin_runs):
         print(line)
 
 

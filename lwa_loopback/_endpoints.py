@@ -6,23 +6,32 @@ from __future__ import annotations
 from yarl import URL
 
 from ._loopback import is_loopback
-from ._regions import REGIONS, Endpoints
+from ._regions import CODEPAIR_PATH, REGIONS, SELLER_CENTRAL, Endpoints
 from .errors import ConfigurationError, shown
 
 
 def resolve_endpoints(
-    region: str, authorize_url: str | None = None, token_url: str | None = None
+    region: str,
+    authorize_url: str | None = None,
+    token_url: str | None = None,
+    *,
+    sp_api: bool = False,
+    codepair_url: str | None = None,
 ) -> Endpoints:
-    """The region's endpoints, with either one overridden."""
+    """The region's endpoints, each overridable. ``sp_api`` picks Seller Central's consent
+    page; the code pair endpoint lives on the token endpoint's host unless overridden."""
     if region not in REGIONS:
         raise ConfigurationError(
             f"Unknown region {region!r}: use one of {', '.join(REGIONS)} "
             "(na North America, eu Europe, fe Far East)."
         )
-    base = REGIONS[region]
+    consent_page = SELLER_CENTRAL[region] if sp_api else REGIONS[region].authorize_url
+    token = checked_endpoint("`token_url`", token_url) or REGIONS[region].token_url
     return Endpoints(
-        checked_endpoint("`authorize_url`", authorize_url) or base.authorize_url,
-        checked_endpoint("`token_url`", token_url) or base.token_url,
+        checked_endpoint("`authorize_url`", authorize_url) or consent_page,
+        token,
+        checked_endpoint("`codepair_url`", codepair_url)
+        or str(URL(token).with_path(CODEPAIR_PATH).with_query(None)),
     )
 
 

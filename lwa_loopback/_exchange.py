@@ -1,4 +1,5 @@
-"""The token endpoint client: code -> tokens, refresh token -> tokens, LWA errors -> exceptions."""
+"""The token endpoint client: a code, a refresh token, a device code or the client's own
+credentials -> tokens; the server's errors -> exceptions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import ssl
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from ._body import ACCEPT_ENCODING, MAX_BODY, BodyTooLarge, UnknownEncoding, rea
 from ._defaults import ACCESS_TOKEN_LIFETIME, REQUEST_TIMEOUT, utcnow
 from ._endpoints import is_amazon, server_name
 from ._token_json import MAX_LIFETIME
-from ._tokens import Tokens
+from ._tokens import CLIENT_CREDENTIALS, DEVICE_CODE, Tokens
 from .errors import ExchangeError, clause, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
@@ -48,16 +49,21 @@ class Client:
 
 
 async def exchange_code(
-    client: Client, *, code: str, redirect_uri: str, code_verifier: str, scope: str
+    client: Client,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None,
+    scope: str,
+    **kept: Any,
 ) -> Tokens:
-    """Trade an authorization code for tokens (LWA.md section 3)."""
-    grant = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": redirect_uri,
-        "code_verifier": code_verifier,
-    }
-    return await _request_tokens(client, grant, scope=scope)
+    """Trade an authorization code for tokens (LWA.md section 3). Seller Central's consent
+    page has no PKCE: there ``code_verifier`` is None. ``kept`` fields (``selling_partner_id``)
+    go into the tokens as they are."""
+    grant = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier is not None:
+        grant["code_verifier"] = code_verifier
+    return await _request_tokens(client, grant, scope=scope, kept=kept)
 
 
 async def refresh_tokens(client: Client, *, refresh_token: str, scope: str) -> Tokens:
@@ -66,17 +72,45 @@ async def refresh_tokens(client: Client, *, refresh_token: str, scope: str) -> T
     return await _request_tokens(client, grant, scope=scope)
 
 
-async def _request_tokens(client: Client, grant: dict[str, str], *, scope: str) -> Tokens:
+async def device_tokens(client: Client, *, device_code: str, user_code: str, scope: str) -> Tokens:
+    """One poll of the device flow (LWA.md section 7): the tokens once the person approved,
+    else the ``ExchangeError`` whose ``error`` says to wait (``authorization_pending``)."""
+    grant = {"grant_type": DEVICE_CODE, "device_code": device_code, "user_code": user_code}
+    return await _request_tokens(client, grant, scope=scope, kept={"grant": DEVICE_CODE})
+
+
+async def client_credentials_tokens(client: Client, *, scope: str) -> Tokens:
+    """An access token for the client itself (grantless operations): no browser, and no
+    refresh token (LWA.md section 7)."""
+    grant = {"grant_type": CLIENT_CREDENTIALS, "scope": scope}
+    return await _request_tokens(client, grant, scope=scope, kept={"grant": CLIENT_CREDENTIALS})
+
+
+async def post_json(client: Client, url: str, form: dict[str, str], what: str) -> dict[str, Any]:
+    """POST ``form`` (with the client id) to another LWA endpoint (the device flow's code
+    pair) and return its JSON object, with the token endpoint's limits and errors."""
+    advice = _RETRY_ADVICE[what]
+    status, body = await _post(client, client._form(form), advice, url=url)
+    return _decode(client, status, body, advice)
+
+
+async def _request_tokens(
+    client: Client, grant: dict[str, str], *, scope: str, kept: dict[str, Any] | None = None
+) -> Tokens:
     obtained_at = client.clock()
     advice = _RETRY_ADVICE[grant["grant_type"]]
     status, body = await _post(client, client._form(grant), advice)
     payload = _decode(client, status, body, advice)
-    return _tokens_from(
+    tokens = _tokens_from(
         payload, client, scope=scope, obtained_at=obtained_at, spent=advice.unusable
     )
+    return replace(tokens, **kept) if kept else tokens
 
 
-async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[int, bytes]:
+async def _post(
+    client: Client, form: dict[str, str], advice: _Advice, url: str | None = None
+) -> tuple[int, bytes]:
+    target = url or client.token_url
     timeout = aiohttp.ClientTimeout(total=client.request_timeout)
     headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
     async with aiohttp.ClientSession(
@@ -86,28 +120,26 @@ async def _post(client: Client, form: dict[str, str], advice: _Advice) -> tuple[
             try:
                 # Never follow a redirect: it would carry the code and the client secret to
                 # an address nobody checked (and past the https-only rule for --token-url).
-                async with session.post(
-                    client.token_url, data=form, allow_redirects=False
-                ) as response:
+                async with session.post(target, data=form, allow_redirects=False) as response:
                     return response.status, await _read(client, response, advice)
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise _network_error(
-                    client, "its TLS certificate was refused", exc, advice
+                    target, "its TLS certificate was refused", exc, advice
                 ) from None
             except aiohttp.ClientSSLError as exc:
                 # Nothing was sent, but a handshake that failed fails the same way again.
-                raise _network_error(client, "the TLS handshake failed", exc, advice) from None
+                raise _network_error(target, "the TLS handshake failed", exc, advice) from None
             except aiohttp.ClientConnectorError as exc:
                 if attempt == CONNECT_ATTEMPTS:
-                    raise _network_error(client, "could not connect", exc, advice) from None
+                    raise _network_error(target, "could not connect", exc, advice) from None
                 log.debug("Could not connect to the token endpoint; trying again.")
                 await asyncio.sleep(_RETRY_DELAY * attempt)
             except asyncio.TimeoutError:
                 raise _network_error(
-                    client, f"no answer within {seconds(client.request_timeout)}", None, advice
+                    target, f"no answer within {seconds(client.request_timeout)}", None, advice
                 ) from None
             except (aiohttp.ClientError, ssl.SSLError) as exc:
-                raise _network_error(client, "the connection failed", exc, advice) from None
+                raise _network_error(target, "the connection failed", exc, advice) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -139,6 +171,7 @@ class _Advice:
     network: str
     server: str
     unusable: str
+    endpoint: str = "token endpoint"
 
 
 _RETRY_ADVICE = {
@@ -154,15 +187,31 @@ _RETRY_ADVICE = {
         server="try again in a minute.",
         unusable="The token file was left as it was; check its token_url.",
     ),
+    DEVICE_CODE: _Advice(
+        network="Check the network and the `region` or `token_url`.",
+        server="try again in a minute.",
+        unusable="Check `token_url`, then run the device sign-in again.",
+    ),
+    CLIENT_CREDENTIALS: _Advice(
+        network="Check the network and the `region` or `token_url`, then try again.",
+        server="try again in a minute.",
+        unusable="Check `token_url`, then try again.",
+    ),
+    "codepair": _Advice(
+        network="Check the network and the `region` or `codepair_url`, then try again.",
+        server="try again in a minute.",
+        unusable="Check `codepair_url`, then try again.",
+        endpoint="code pair endpoint",
+    ),
 }
 
 
 def _network_error(
-    client: Client, what: str, exc: BaseException | None, advice: _Advice
+    url: str, what: str, exc: BaseException | None, advice: _Advice
 ) -> ExchangeError:
     detail = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else ""
     return ExchangeError(
-        f"The token endpoint {client.token_url}: {what}{detail}. {advice.network}",
+        f"The {advice.endpoint} {url}: {what}{detail}. {advice.network}",
         error="network_error",
     )
 

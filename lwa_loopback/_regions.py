@@ -1,4 +1,4 @@
-"""The LWA consent page and token endpoint of each region (data, no logic)."""
+"""The LWA endpoints of each region: consent pages, token endpoint (data, no logic)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from types import MappingProxyType
 
 @dataclass(frozen=True)
 class Endpoints:
+    #: The consent page the browser goes to: LWA's, or Seller Central's for SP-API.
     authorize_url: str
     token_url: str
+    #: Where the device flow asks for a code pair (LWA.md section 7).
+    codepair_url: str = ""
 
 
 # Amazon's Login with Amazon documentation: an authorization code is valid on every LWA host,
@@ -26,3 +29,17 @@ REGIONS: Mapping[str, Endpoints] = MappingProxyType(
         ),
     }
 )
+
+# developer-docs.amazon.com/sp-api, "Website authorization workflow": the selling region's
+# Seller Central consent page. Vendor Central and other marketplaces: override authorize_url.
+SELLER_CENTRAL: Mapping[str, str] = MappingProxyType(
+    {
+        "na": "https://sellercentral.amazon.com/apps/authorize/consent",
+        "eu": "https://sellercentral-europe.amazon.com/apps/authorize/consent",
+        "fe": "https://sellercentral.amazon.co.jp/apps/authorize/consent",
+    }
+)
+
+# Code-based linking: documented for api.amazon.com only; the same path on the region's token
+# host is assumed for eu and fe (README says so), and codepair_url overrides it.
+CODEPAIR_PATH = "/auth/o2/create/codepair"

@@ -28,6 +28,12 @@ def default_path(environ: Mapping[str, str]) -> str:
     return os.path.join(config_home, "lwa-loopback", "tokens.json")
 
 
+#: The grants a token file can come from (its ``grant`` field).
+AUTHORIZATION_CODE = "authorization_code"
+DEVICE_CODE = "device_code"
+CLIENT_CREDENTIALS = "client_credentials"
+GRANTS = (AUTHORIZATION_CODE, DEVICE_CODE, CLIENT_CREDENTIALS)
+
 #: The longest access token lifetime taken at its word (LWA's is one hour).
 MAX_LIFETIME = 366 * 24 * 3600
 #: The largest token file read (LWA's tokens are at most 2 KiB each).
@@ -110,6 +116,12 @@ def parse(data: Any) -> dict[str, Any]:
         fields["expires_at"] = computed if expires_at is None else parse_iso(str(expires_at))
         sent = data.get("client_secret_sent")
         fields["client_secret_sent"] = sent if isinstance(sent, bool) else None
+        fields["grant"] = str(data.get("grant", AUTHORIZATION_CODE))
+        if fields["grant"] not in GRANTS:
+            raise ValueError(f"grant {fields['grant']!r} is not one lwa-loopback knows")
+        for name in ("selling_partner_id", "mws_auth_token"):
+            value = data.get(name)
+            fields[name] = None if value is None else token_text(str(value), name)
         return fields
     except KeyError as exc:
         raise ValueError(f"the field {exc.args[0]!r} is missing") from None

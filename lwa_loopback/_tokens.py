@@ -8,6 +8,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import _token_json
+from ._token_json import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, GRANTS
+
+__all__ = ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "DEVICE_CODE", "GRANTS", "Tokens"]
 
 # Stands for "obtained_at + expires_in" until __post_init__ computes it.
 _COMPUTED = datetime.min.replace(tzinfo=timezone.utc)
@@ -21,6 +24,10 @@ class Tokens:
     ``obtained_at + expires_in``, and a token file's own ``expires_at`` wins over both.
     ``client_secret_sent`` says whether the request that brought the refresh token (or its
     absence) carried a client secret: None when not known (files written before it was kept).
+    ``grant`` is how the tokens were obtained: ``authorization_code`` (a browser sign-in, LWA's
+    or Seller Central's), ``device_code`` or ``client_credentials``. Selling Partner API
+    sign-ins also keep ``selling_partner_id`` (whose tokens these are) and, for hybrid apps,
+    ``mws_auth_token``.
     """
 
     access_token: str = field(repr=False)
@@ -34,6 +41,9 @@ class Tokens:
     token_url: str
     expires_at: datetime = _COMPUTED
     client_secret_sent: bool | None = None
+    grant: str = AUTHORIZATION_CODE
+    selling_partner_id: str | None = None
+    mws_auth_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.expires_at is _COMPUTED:
@@ -46,10 +56,16 @@ class Tokens:
     def with_access_token(self, new: Tokens) -> Tokens:
         """``new``'s access token, keeping this refresh token when the server sent none back
         (standard servers may rotate it: a new one replaces the old)."""
+        kept = replace(
+            new,
+            grant=self.grant,
+            selling_partner_id=self.selling_partner_id,
+            mws_auth_token=self.mws_auth_token,
+        )
         if new.refresh_token is not None:
-            return new
+            return kept
         return replace(
-            new, refresh_token=self.refresh_token, client_secret_sent=self.client_secret_sent
+            kept, refresh_token=self.refresh_token, client_secret_sent=self.client_secret_sent
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -69,6 +85,10 @@ class Tokens:
             del data["refresh_token"]
         if self.client_secret_sent is not None:
             data["client_secret_sent"] = self.client_secret_sent
+        data["grant"] = self.grant
+        for name in ("selling_partner_id", "mws_auth_token"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
         return data
 
     @classmethod

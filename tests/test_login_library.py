@@ -74,8 +74,10 @@ async def test_token_file_holds_the_documented_fields_and_no_secret(
         "region",
         "token_url",
         "client_secret_sent",
+        "grant",
     }
     assert saved["client_secret_sent"] is True
+    assert saved["grant"] == "authorization_code"
     assert saved["expires_at"].endswith("Z") and saved["obtained_at"].endswith("Z")
     assert saved["client_id"] == lwa.client_id
     assert saved["token_url"] == lwa.token_url

@@ -5,6 +5,11 @@
                                          redirect_uri="http://127.0.0.1:0/callback",
                                          open_browser=lwa_headless_browser)
 
+``fake_lwa`` serves every grant LWA offers, so the same two fixtures test a device-flow client
+(``on_code=lwa_headless_browser.enter_code`` types the code on the fake's verification page and
+allows it), a Selling Partner API login (``fake_lwa.seller_central_url``), and client
+credentials (``fake_lwa.token_url``). ``fake_lwa.device_interval = 0.05`` makes device polls quick.
+
 pytest imports this module in every project where lwa-loopback is installed, so it imports
 nothing heavy itself: the fake (and aiohttp) load when a test first uses a fixture.
 """
@@ -32,7 +37,8 @@ def fake_lwa() -> Iterator[FakeLWA]:
 
 @pytest.fixture
 def lwa_headless_browser() -> HeadlessBrowser:
-    """A ``HeadlessBrowser`` to pass as ``open_browser``; its ``pages`` show where it landed."""
+    """A ``HeadlessBrowser`` to pass as ``open_browser`` (or its ``enter_code`` as a device
+    flow's ``on_code``); its ``pages`` show where it landed."""
     from .testing import HeadlessBrowser
 
     return HeadlessBrowser()

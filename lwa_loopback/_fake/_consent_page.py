@@ -34,6 +34,8 @@ background:#fff;font:15px/1.5 "Amazon Ember",Arial,sans-serif;color:#0f1111}
 padding:.5rem 1rem;font-size:.85rem;border-bottom:1px solid #fcd34d}
 .logo{font:bold 2rem/1 Arial,sans-serif;letter-spacing:-1px;margin:1.75rem 0 1rem}
 .logo span{color:#ff9900}
+.brand{font:400 .95rem/1 "Amazon Ember",Arial,sans-serif;letter-spacing:0;color:#565959;
+text-align:center;margin-top:.2rem}
 main{width:min(26rem,calc(100% - 2rem));box-sizing:border-box;border:1px solid #d5d9d9;
 border-radius:8px;padding:1.5rem 1.75rem}
 h1{font-size:1.3rem;font-weight:400;margin:0 0 .75rem}
@@ -52,27 +54,65 @@ button:focus{outline:2px solid #007185;outline-offset:2px}
 def render(params: Mapping[str, str], *, action: str) -> str:
     """The page for a consent request with these query ``params``; its form posts to
     ``action`` with the same parameters and the person's ``decision``."""
-    client_id = html.escape(params.get("client_id", ""))
     items = "".join(_scope_item(scope) for scope in params.get("scope", "").split())
+    return document(
+        "Amazon sign-in: consent",
+        _asking(params.get("client_id", ""), items)
+        + _decision_form(params, action=action, return_to=params.get("redirect_uri", "")),
+    )
+
+
+def render_seller_central(
+    params: Mapping[str, str], *, action: str, return_to: str, selling_partner_id: str
+) -> str:
+    """Seller Central's consent page for a Selling Partner API application: the same form,
+    naming the selling account instead of scopes."""
+    items = (
+        "<li>Your Amazon selling account's data, through the Selling Partner API"
+        f"<br><span class=scope>selling partner {html.escape(selling_partner_id)}</span></li>"
+    )
+    return document(
+        "Seller Central: authorize an application",
+        _asking(params.get("application_id", ""), items)
+        + _decision_form(params, action=action, return_to=return_to),
+        brand="seller central",
+    )
+
+
+def document(title: str, main: str, *, brand: str = "", style: str = "") -> str:
+    """A whole page in the fake Amazon look: the banner saying it is a fake, the logo (with
+    ``brand`` under it), and ``main``, which is HTML already escaped; ``style`` adds rules."""
+    under = f"<div class=brand>{html.escape(brand)}</div>" if brand else ""
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(title)} (fake)</title><style>{_STYLE}{style}</style></head><body>"
+        "<div class=fake>Test page served by lwa-loopback's fake LWA server on this computer. "
+        "This is not Amazon; the tokens it issues are fake.</div>"
+        f"<div class=logo>amazon<span>.</span>{under}</div><main>{main}</main></body></html>"
+    )
+
+
+def _asking(requester: str, items: str) -> str:
+    return (
+        f"<h1><span class=client>{html.escape(requester)}</span> would like to access:</h1>"
+        f"<ul>{items}</ul>"
+    )
+
+
+def _decision_form(params: Mapping[str, str], *, action: str, return_to: str) -> str:
     hidden = "".join(
         f'<input type=hidden name="{html.escape(name)}" value="{html.escape(value)}">'
         for name, value in params.items()
         if name != "decision"
     )
     return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        '<meta name=viewport content="width=device-width,initial-scale=1">'
-        f"<title>Amazon sign-in: consent (fake)</title><style>{_STYLE}</style></head><body>"
-        "<div class=fake>Test page served by lwa-loopback's fake LWA server on this computer. "
-        "This is not Amazon; the tokens it issues are fake.</div>"
-        "<div class=logo>amazon<span>.</span></div><main>"
-        f"<h1><span class=client>{client_id}</span> would like to access:</h1><ul>{items}</ul>"
         f"<p class=where>Choosing Allow or Deny returns you to "
-        f"{html.escape(_where(params.get('redirect_uri', '')))}.</p>"
+        f"{html.escape(_where(return_to))}.</p>"
         f'<form method=post action="{html.escape(action)}">{hidden}<div class=buttons>'
         "<button type=submit name=decision value=deny>Deny</button>"
         "<button type=submit class=allow name=decision value=allow autofocus>Allow</button>"
-        "</div></form></main></body></html>"
+        "</div></form>"
     )
 
 

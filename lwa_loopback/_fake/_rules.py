@@ -2,20 +2,77 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import enum
 import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from yarl import URL
 
+from .._loopback import is_loopback
+
 # LWA's documented sample header, malformed as it is ("charset UTF-8" without "=").
 LWA_CONTENT_TYPE = "application/json;charset UTF-8"
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """A request the fake received: the query (pages) or form (POST) parameters."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    basic_auth: tuple[str, str] | None = None
+
+
+class TokenFailure(enum.Enum):
+    """How the fake's token endpoint misbehaves when ``FakeLWA.token_failure`` is set."""
+
+    SERVER_ERROR = "500 with an HTML body"
+    NOT_JSON = "200 with a body that is not JSON"
+    SLOW = "answers after FakeLWA.slow_seconds"
+    INVALID_GRANT = "400 invalid_grant, whatever was sent"
+
+
+async def form_fields(request: web.Request) -> dict[str, str]:
+    """A POST's form fields (a file upload is no field any LWA endpoint takes)."""
+    return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+
+
+async def failure_answer(failure: TokenFailure | None, slow_seconds: float) -> web.Response | None:
+    """The token endpoint's answer when it is told to misbehave; None when it is not."""
+    if failure is TokenFailure.SLOW:
+        await asyncio.sleep(slow_seconds)
+    elif failure is TokenFailure.SERVER_ERROR:
+        return web.Response(
+            status=500, text="<html>Internal Server Error</html>", content_type="text/html"
+        )
+    elif failure is TokenFailure.NOT_JSON:
+        return web.Response(status=200, text="<html>Hello</html>", content_type="text/html")
+    elif failure is TokenFailure.INVALID_GRANT:
+        return token_error(400, "invalid_grant", "The request has an invalid grant parameter")
+    return None
+
+
+def return_url_allowed(
+    redirect_uri: str, registered: Collection[str] | None, schemes: Collection[str]
+) -> bool:
+    """A registered return URL, exactly; with none registered, any loopback URL whose scheme
+    is one of ``schemes`` (handy with port 0: the port is only known once bound)."""
+    if registered is not None:
+        return redirect_uri in registered
+    try:
+        url = URL(redirect_uri)
+    except ValueError:
+        return False
+    return url.scheme in schemes and is_loopback(url)
 
 
 @dataclass

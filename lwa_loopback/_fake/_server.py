@@ -17,61 +17,49 @@ and answers with LWA's exact (malformed) content type. Its failures are switches
 By default the consent page redirects back at once, as if the person chose Allow. With
 ``FakeLWA(interactive=True)`` it shows a page with Allow and Deny buttons instead (for a person,
 or a real browser driven by a test); the buttons post the request back to the same path.
+
+LWA's other grants are served too: the device flow (``codepair_url``, the page at
+``verification_uri``, ``approve()`` and ``deny()``; ``_device.py``), Seller Central's consent
+page for Selling Partner API apps (``seller_central_url``; ``_seller_central.py``), and client
+credentials at the token endpoint.
 """
 
 from __future__ import annotations
 
-import asyncio
-import enum
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from yarl import URL
 
-from .._loopback import is_loopback
 from .._sync import LoopThread
-from . import _consent_page
+from ._authorize import AUTHORIZE_PATH, ConsentPage
+from ._device import CODEPAIR_PATH, DeviceFlow
 from ._rules import (
     Grant,
+    SeenRequest,
+    TokenFailure,
     basic_auth,
     client_authentication_failed,
     code_problem,
-    consent_problem,
-    error_page,
+    failure_answer,
+    form_fields,
     json_response,
-    redirect,
     same_secret,
     token_error,
 )
+from ._seller_central import SELLER_CENTRAL_PATH, SellerCentral
 
 FAKE_CLIENT_ID = "amzn1.application-oa2-client.fake0000000000000000000000000000"
 FAKE_CLIENT_SECRET = "fake-client-secret-not-a-real-one"
-AUTHORIZE_PATH = "/ap/oa"
+#: The Selling Partner API application the fake's Seller Central knows (``application_id``).
+FAKE_APPLICATION_ID = "amzn1.sp.solution.fake0000-0000-0000-0000-000000000000"
+#: The selling account that authorizes it (``selling_partner_id`` in the redirect).
+FAKE_SELLING_PARTNER_ID = "A1FAKESELLER0000"
 TOKEN_PATH = "/auth/o2/token"
-
-
-class TokenFailure(enum.Enum):
-    """How the fake's token endpoint misbehaves when ``FakeLWA.token_failure`` is set."""
-
-    SERVER_ERROR = "500 with an HTML body"
-    NOT_JSON = "200 with a body that is not JSON"
-    SLOW = "answers after FakeLWA.slow_seconds"
-    INVALID_GRANT = "400 invalid_grant, whatever was sent"
-
-
-@dataclass(frozen=True)
-class SeenRequest:
-    """A request the fake received: the query (consent) or form (token) parameters."""
-
-    method: str
-    path: str
-    params: dict[str, str]
-    basic_auth: tuple[str, str] | None = None
 
 
 class FakeLWA:
@@ -89,11 +77,17 @@ class FakeLWA:
         expires_in: int = 3600,
         clock: Callable[[], float] = time.monotonic,
         interactive: bool = False,
+        application_id: str = FAKE_APPLICATION_ID,
+        device_interval: float = 1.0,
+        device_code_lifetime: int = 600,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         #: Allowed return URLs; None accepts any http:// loopback URL (handy with port 0).
         self.redirect_uris = None if redirect_uris is None else set(redirect_uris)
+        #: Where Seller Central sends a consent request that names no return URL: the first
+        #: registered one (None: such a request gets an error page).
+        self.default_redirect_uri = next(iter(redirect_uris or ()), None)
         self.code_lifetime = code_lifetime
         self.expires_in = expires_in
         self.clock = clock
@@ -112,6 +106,7 @@ class FakeLWA:
         self.refresh_returns_refresh_token = True
         self.requests: list[SeenRequest] = []
         self._grants: dict[str, Grant] = {}
+        self._consent = ConsentPage(self, self._grants)
         #: Answer as many standard servers do rather than as LWA: the granted scope in the
         #: token response (RFC 6749 section 5.1) and none in the redirect.
         self.scope_in_token_response = False
@@ -119,6 +114,19 @@ class FakeLWA:
         self.rotate_refresh_tokens = False
         # refresh token -> (client id, whether a client secret must come with it)
         self._refresh_tokens: dict[str, tuple[str, bool]] = {}
+        #: The device flow: seconds a client must wait between polls (JSON sends the number
+        #: as it is, 0.05 for a quick test), and how long a code pair lives.
+        self.device_interval = device_interval
+        self.device_code_lifetime = device_code_lifetime
+        self._device = DeviceFlow(self)
+        #: Seller Central: the Selling Partner API app it knows, whether that app is still a
+        #: draft (then only ``version=beta`` consent requests are taken), the selling account
+        #: that authorizes it, and whether it is a hybrid app (an ``mws_auth_token`` too).
+        self.application_id = application_id
+        self.application_draft = False
+        self.selling_partner_id = FAKE_SELLING_PARTNER_ID
+        self.hybrid_app = False
+        self._seller_central = SellerCentral(self, self._grants)
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
 
@@ -137,6 +145,14 @@ class FakeLWA:
     def token_url(self) -> str:
         return str(self.url.with_path(TOKEN_PATH))
 
+    @property
+    def codepair_url(self) -> str:
+        return str(self.url.with_path(CODEPAIR_PATH))
+
+    @property
+    def seller_central_url(self) -> str:
+        return str(self.url.with_path(SELLER_CENTRAL_PATH))
+
     def login_options(self) -> dict[str, Any]:
         """Keyword arguments for ``login()`` that point it at this fake."""
         return {
@@ -154,12 +170,26 @@ class FakeLWA:
     def consent_requests(self) -> list[SeenRequest]:
         return [r for r in self.requests if r.path == AUTHORIZE_PATH]
 
+    @property
+    def codepair_requests(self) -> list[SeenRequest]:
+        return [r for r in self.requests if r.path == CODEPAIR_PATH]
+
+    @property
+    def device_polls(self) -> list[SeenRequest]:
+        """Token requests of the device flow (``grant_type=device_code``)."""
+        return [r for r in self.token_requests if r.params.get("grant_type") == "device_code"]
+
+    @property
+    def seller_central_requests(self) -> list[SeenRequest]:
+        return [r for r in self.requests if r.path == SELLER_CENTRAL_PATH]
+
     # -- life cycle --------------------------------------------------------------------------
     async def start(self) -> FakeLWA:
         app = web.Application()
-        app.router.add_get(AUTHORIZE_PATH, self._consent)
-        app.router.add_post(AUTHORIZE_PATH, self._decision)
         app.router.add_post(TOKEN_PATH, self._token)
+        self._consent.add_routes(app)
+        self._device.add_routes(app)
+        self._seller_central.add_routes(app)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=0.5
         )
@@ -203,90 +233,22 @@ class FakeLWA:
     def revoke_refresh_tokens(self) -> None:
         self._refresh_tokens.clear()
 
-    # -- the consent page --------------------------------------------------------------------
-    async def _consent(self, request: web.Request) -> web.StreamResponse:
-        query = dict(request.query)
-        self.requests.append(SeenRequest(request.method, request.path, query))
-        return self._consent_answer(query, decision=None if self.interactive else "allow")
+    # -- the device flow's person, for tests that do not drive the verification page ----------
+    def approve(self, user_code: str) -> None:
+        """Allow the pending code pair with this user code, as a person on the verification
+        page would; KeyError if none is pending (unknown, expired or already decided)."""
+        self._device.decide(user_code, "allow")
 
-    async def _decision(self, request: web.Request) -> web.StreamResponse:
-        """The interactive page's form: the consent parameters again, plus the decision."""
-        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-        self.requests.append(SeenRequest(request.method, request.path, form))
-        query = {k: v for k, v in form.items() if k != "decision"}
-        return self._consent_answer(query, decision=form.get("decision", ""))
-
-    def _consent_answer(self, query: dict[str, str], decision: str | None) -> web.Response:
-        """Check the request as LWA does; then show the page (no decision yet) or redirect."""
-        turned_away = self._turned_away(query, refused=decision not in (None, "allow"))
-        if turned_away is not None:
-            return turned_away
-        if decision is None:
-            return web.Response(
-                text=_consent_page.render(query, action=AUTHORIZE_PATH),
-                content_type="text/html",
-                headers=_consent_page.HEADERS,
-            )
-        return self._grant_code(query)
-
-    def _turned_away(self, query: Mapping[str, str], *, refused: bool) -> web.Response | None:
-        """LWA's answer when this request gets no code: an error page or an error redirect."""
-        redirect_uri = query.get("redirect_uri", "")
-        if query.get("client_id") != self.client_id:
-            return error_page("Unknown client_id: check the client id you passed.")
-        if not self._redirect_allowed(redirect_uri):
-            return error_page("The redirect URI you provided has not been whitelisted.")
-        state = query.get("state")
-        if self.consent_error is not None or refused:
-            return redirect(
-                redirect_uri,
-                error=self.consent_error or "access_denied",
-                state=state,
-                error_description="The user denied the request.",
-            )
-        problem = consent_problem(query)
-        if problem is None:
-            return None
-        return redirect(
-            redirect_uri, error="invalid_request", state=state, error_description=problem
-        )
-
-    def _grant_code(self, query: Mapping[str, str]) -> web.Response:
-        redirect_uri = query["redirect_uri"]
-        scope = self._granted(query["scope"])
-        code = "ANfake" + secrets.token_urlsafe(18)
-        self._grants[code] = Grant(
-            client_id=self.client_id,
-            redirect_uri=redirect_uri,
-            scope=scope,
-            code_challenge=query.get("code_challenge"),
-            code_challenge_method=query.get("code_challenge_method", "plain"),
-            issued_at=self.clock(),
-        )
-        shown_scope = None if self.scope_in_token_response else scope  # LWA sends it here
-        return redirect(redirect_uri, code=code, scope=shown_scope, state=query.get("state"))
-
-    def _redirect_allowed(self, redirect_uri: str) -> bool:
-        if self.redirect_uris is not None:
-            return redirect_uri in self.redirect_uris
-        try:
-            url = URL(redirect_uri)
-        except ValueError:
-            return False
-        return url.scheme == "http" and is_loopback(url)
-
-    def _granted(self, requested: str) -> str:
-        scopes = requested.split()
-        if self.granted_scopes is not None:
-            scopes = [s for s in scopes if s in self.granted_scopes]
-        return " ".join(scopes)
+    def deny(self, user_code: str) -> None:
+        """Deny the pending code pair with this user code; KeyError as for ``approve``."""
+        self._device.decide(user_code, "deny")
 
     # -- the token endpoint ------------------------------------------------------------------
     async def _token(self, request: web.Request) -> web.StreamResponse:
-        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        form = await form_fields(request)
         basic = basic_auth(request.headers.get("Authorization"))
         self.requests.append(SeenRequest(request.method, request.path, form, basic))
-        failure = await self._failure()
+        failure = await failure_answer(self.token_failure, self.slow_seconds)
         if failure is not None:
             return failure
         if basic is not None:
@@ -297,26 +259,19 @@ class FakeLWA:
             secret is not None and not same_secret(secret, self.client_secret)
         ):
             return client_authentication_failed()
+        return self._grant(form, confidential=secret is not None)
+
+    def _grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
-            return self._code_grant(form, confidential=secret is not None)
+            return self._code_grant(form, confidential=confidential)
         if grant_type == "refresh_token":
-            return self._refresh_grant(form, confidential=secret is not None)
+            return self._refresh_grant(form, confidential=confidential)
+        if grant_type == "device_code":
+            return self._device_grant(form)
+        if grant_type == "client_credentials":
+            return self._client_credentials_grant(form, confidential=confidential)
         return token_error(400, "unsupported_grant_type", f"Unsupported grant: {grant_type}")
-
-    async def _failure(self) -> web.Response | None:
-        failure = self.token_failure
-        if failure is TokenFailure.SLOW:
-            await asyncio.sleep(self.slow_seconds)
-        elif failure is TokenFailure.SERVER_ERROR:
-            return web.Response(
-                status=500, text="<html>Internal Server Error</html>", content_type="text/html"
-            )
-        elif failure is TokenFailure.NOT_JSON:
-            return web.Response(status=200, text="<html>Hello</html>", content_type="text/html")
-        elif failure is TokenFailure.INVALID_GRANT:
-            return token_error(400, "invalid_grant", "The request has an invalid grant parameter")
-        return None
 
     def _code_grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         grant = self._grants.get(form.get("code", ""))
@@ -331,7 +286,7 @@ class FakeLWA:
         if not confidential and grant.code_challenge is None:
             return client_authentication_failed()
         refresh_token = self.issue_refresh_token() if confidential else None
-        return self._tokens(refresh_token, scope=grant.scope)
+        return self._tokens(refresh_token, scope=grant.scope or None)  # Seller Central: none
 
     def _refresh_grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         token = form.get("refresh_token", "")
@@ -347,12 +302,32 @@ class FakeLWA:
             token = self.issue_refresh_token(confidential=issued[1])
         return self._tokens(token if self.refresh_returns_refresh_token else None, scope=None)
 
-    def _tokens(self, refresh_token: str | None, *, scope: str | None) -> web.Response:
-        payload: dict[str, Any] = {
+    def _device_grant(self, form: Mapping[str, str]) -> web.Response:
+        pair = self._device.redeem(form)
+        if isinstance(pair, web.Response):
+            return pair
+        # Code-based linking's refresh tokens are refreshed with the client id alone (LWA.md).
+        return self._tokens(self.issue_refresh_token(confidential=False), scope=pair.scope)
+
+    def _client_credentials_grant(
+        self, form: Mapping[str, str], *, confidential: bool
+    ) -> web.Response:
+        if not confidential:  # LWA.md: this grant proves who asks with the secret, always
+            return client_authentication_failed()
+        scope = " ".join(form.get("scope", "").split())
+        if not scope:
+            return token_error(400, "invalid_request", "scope is required")
+        return json_response(200, {**self._access_token(), "scope": scope})  # no refresh token
+
+    def _access_token(self) -> dict[str, Any]:
+        return {
             "access_token": "Atza|fake." + secrets.token_urlsafe(32),
             "token_type": "bearer",
             "expires_in": str(self.expires_in) if self.expires_in_as_string else self.expires_in,
         }
+
+    def _tokens(self, refresh_token: str | None, *, scope: str | None) -> web.Response:
+        payload = self._access_token()
         if refresh_token is not None:
             payload["refresh_token"] = refresh_token
         if self.scope_in_token_response and scope is not None:

@@ -1,0 +1,455 @@
+"""The fake's device flow (code-based linking) is as strict as LWA: driven by raw HTTP, as a
+client with bugs would drive it, with the fake's own clock to make time pass."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from yarl import URL
+
+from lwa_loopback._fake._rules import LWA_CONTENT_TYPE
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser
+
+from ._browser_helpers import read_consent_form
+
+
+class Clock:
+    """The fake's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def lwa(clock: Clock) -> AsyncIterator[FakeLWA]:
+    async with FakeLWA(clock=clock) as fake:
+        yield fake
+
+
+async def post(url: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as session, session.post(url, data=form) as response:
+        return response.status, await response.json(content_type=None)
+
+
+async def codepair(lwa: FakeLWA, **changes: str | None) -> tuple[int, dict[str, Any]]:
+    form = {"response_type": "device_code", "client_id": lwa.client_id, "scope": "profile"}
+    form.update(changes)  # type: ignore[arg-type]  # None: leave that field out
+    return await post(lwa.codepair_url, {k: v for k, v in form.items() if v is not None})
+
+
+async def new_pair(lwa: FakeLWA) -> dict[str, Any]:
+    status, answer = await codepair(lwa)
+    assert status == 200, answer
+    return answer
+
+
+async def poll(lwa: FakeLWA, pair: dict[str, Any], **changes: str | None) -> tuple[int, Any]:
+    form = {
+        "grant_type": "device_code",
+        "device_code": pair["device_code"],
+        "user_code": pair["user_code"],
+        "client_id": lwa.client_id,
+        **changes,
+    }
+    return await post(lwa.token_url, {k: v for k, v in form.items() if v is not None})
+
+
+def error(answer: tuple[int, Any]) -> tuple[int, str]:
+    status, body = answer
+    return status, body.get("error", "")
+
+
+# -- the code pair ------------------------------------------------------------------------------
+async def test_a_code_pair_is_what_amazon_hands_out(lwa: FakeLWA) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            lwa.codepair_url,
+            data={"response_type": "device_code", "client_id": lwa.client_id, "scope": "profile"},
+        ) as response,
+    ):
+        answer = await response.json(content_type=None)
+        content_type = response.headers["Content-Type"]
+
+    assert content_type == LWA_CONTENT_TYPE
+    assert set(answer) == {"user_code", "device_code", "verification_uri", "expires_in", "interval"}
+    assert re.fullmatch(r"[A-Z0-9]{6}", answer["user_code"])
+    assert len(answer["device_code"]) >= 40
+    assert answer["verification_uri"] == str(lwa.url.with_path("/code"))
+    assert (answer["expires_in"], answer["interval"]) == (600, 1.0)
+    assert [r.params["scope"] for r in lwa.codepair_requests] == ["profile"]
+
+
+async def test_the_interval_and_lifetime_are_settings() -> None:
+    async with FakeLWA(device_interval=0.05, device_code_lifetime=30) as lwa:
+        answer = await new_pair(lwa)
+
+    assert (answer["interval"], answer["expires_in"]) == (0.05, 30)
+
+
+async def test_each_pair_is_new(lwa: FakeLWA) -> None:
+    first, second = await new_pair(lwa), await new_pair(lwa)
+
+    assert first["user_code"] != second["user_code"]
+    assert first["device_code"] != second["device_code"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"client_id": "amzn1.application-oa2-client.other"},
+        {"client_id": None},
+        {"client_secret": "wrong"},
+    ],
+)
+async def test_a_code_pair_for_another_client_is_invalid_client(
+    lwa: FakeLWA, changes: dict[str, str | None]
+) -> None:
+    assert error(await codepair(lwa, **changes)) == (401, "invalid_client")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"scope": None},
+        {"scope": " "},
+        {"response_type": "code"},
+        {"response_type": None},
+        {"scope_data": "not json"},
+        {"scope_data": "[1]"},
+    ],
+)
+async def test_a_malformed_code_pair_request_is_invalid_request(
+    lwa: FakeLWA, changes: dict[str, str | None]
+) -> None:
+    assert error(await codepair(lwa, **changes)) == (400, "invalid_request")
+
+
+async def test_scope_data_as_json_is_taken(lwa: FakeLWA) -> None:
+    status, _ = await codepair(lwa, scope_data='{"profile":{"essential":false}}')
+
+    assert status == 200
+
+
+# -- polling ------------------------------------------------------------------------------------
+async def test_until_approved_a_poll_is_pending(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+
+    assert error(await poll(lwa, pair)) == (400, "authorization_pending")
+    assert [r.params["grant_type"] for r in lwa.device_polls] == ["device_code"]
+
+
+async def test_once_approved_a_poll_gets_tokens_once(lwa: FakeLWA, clock: Clock) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+
+    status, tokens = await poll(lwa, pair)
+    clock.now += 10
+    again = await poll(lwa, pair)
+
+    assert status == 200, tokens
+    assert tokens["token_type"] == "bearer" and tokens["refresh_token"].startswith("Atzr|")
+    assert error(again) == (400, "invalid_grant")
+
+
+async def test_its_refresh_token_is_refreshed_without_the_secret(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+    _, tokens = await poll(lwa, pair)
+
+    status, answer = await post(
+        lwa.token_url,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": lwa.client_id,
+        },
+    )
+
+    assert status == 200, answer
+
+
+async def test_a_denied_pair_is_access_denied(lwa: FakeLWA, clock: Clock) -> None:
+    pair = await new_pair(lwa)
+    lwa.deny(pair["user_code"])
+
+    first = await poll(lwa, pair)
+    clock.now += 10
+    second = await poll(lwa, pair)
+
+    assert error(first) == error(second) == (400, "access_denied")
+
+
+async def test_polling_sooner_than_the_interval_is_slow_down_and_adds_5_seconds(
+    lwa: FakeLWA, clock: Clock
+) -> None:
+    pair = await new_pair(lwa)
+    assert error(await poll(lwa, pair)) == (400, "authorization_pending")
+
+    clock.now += 0.5  # the interval is 1 second
+    assert error(await poll(lwa, pair)) == (400, "slow_down")
+    clock.now += 5.9  # now 6 seconds: still too soon, and 11 from here on
+    assert error(await poll(lwa, pair)) == (400, "slow_down")
+    clock.now += 11
+    assert error(await poll(lwa, pair)) == (400, "authorization_pending")
+
+
+async def test_polling_at_the_interval_is_fine(lwa: FakeLWA, clock: Clock) -> None:
+    pair = await new_pair(lwa)
+    await poll(lwa, pair)
+    clock.now += 1.0
+    lwa.approve(pair["user_code"])
+
+    status, _ = await poll(lwa, pair)
+
+    assert status == 200
+
+
+async def test_a_poll_with_a_wrong_code_is_not_one_of_the_pairs(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+    assert error(await poll(lwa, pair, user_code="ZZZZZZ")) == (400, "invalid_grant")
+
+    status, _ = await poll(lwa, pair)  # at once: the wrong poll did not start the interval
+
+    assert status == 200
+
+
+async def test_each_pair_keeps_its_own_interval(lwa: FakeLWA, clock: Clock) -> None:
+    first, second = await new_pair(lwa), await new_pair(lwa)
+    await poll(lwa, first)
+
+    assert error(await poll(lwa, second)) == (400, "authorization_pending")
+
+
+async def test_an_expired_pair_is_invalid_code_pair(lwa: FakeLWA, clock: Clock) -> None:
+    pair = await new_pair(lwa)
+    clock.now += 600.5
+
+    assert error(await poll(lwa, pair)) == (400, "invalid_code_pair")
+    with pytest.raises(KeyError, match="expired"):
+        lwa.approve(pair["user_code"])
+
+
+async def test_approval_comes_too_late_once_the_pair_expired(lwa: FakeLWA, clock: Clock) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+    clock.now += 601
+
+    assert error(await poll(lwa, pair)) == (400, "invalid_code_pair")
+
+
+@pytest.mark.parametrize("missing", ["device_code", "user_code"])
+async def test_a_poll_without_both_codes_is_invalid_request(lwa: FakeLWA, missing: str) -> None:
+    pair = await new_pair(lwa)
+
+    assert error(await poll(lwa, pair, **{missing: None})) == (400, "invalid_request")
+
+
+async def test_codes_from_two_pairs_do_not_make_one(lwa: FakeLWA) -> None:
+    first, second = await new_pair(lwa), await new_pair(lwa)
+    lwa.approve(first["user_code"])
+    lwa.approve(second["user_code"])
+
+    mixed = await poll(lwa, first, user_code=second["user_code"])
+    unknown = await poll(lwa, first, device_code="fake-device-code.never-handed-out")
+
+    assert error(mixed) == error(unknown) == (400, "invalid_grant")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"client_secret": "wrong"},
+        {"client_id": "amzn1.application-oa2-client.other"},
+        {"client_id": None},
+    ],
+)
+async def test_a_poll_by_another_client_is_invalid_client(
+    lwa: FakeLWA, changes: dict[str, str | None]
+) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+
+    assert error(await poll(lwa, pair, **changes)) == (401, "invalid_client")
+
+
+async def test_the_right_secret_is_taken_but_the_refresh_token_stays_public(
+    lwa: FakeLWA,
+) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+
+    status, tokens = await poll(lwa, pair, client_secret=lwa.client_secret)
+    refreshed, _ = await post(
+        lwa.token_url,
+        {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+        | {"client_id": lwa.client_id},
+    )
+
+    assert (status, refreshed) == (200, 200)
+
+
+async def test_the_token_endpoint_takes_device_code_only_by_lwas_name(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+
+    answer = await poll(lwa, pair, grant_type="urn:ietf:params:oauth:grant-type:device_code")
+
+    assert error(answer) == (400, "unsupported_grant_type")
+
+
+# -- the person's decision ----------------------------------------------------------------------
+async def test_approve_and_deny_name_a_code_that_is_not_pending(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    lwa.approve(pair["user_code"])
+
+    with pytest.raises(KeyError, match="already approved or denied"):
+        lwa.deny(pair["user_code"])
+    with pytest.raises(KeyError, match="'NOPE00'"):
+        lwa.approve("NOPE00")
+
+
+async def test_approve_takes_the_code_as_a_person_types_it(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    code = pair["user_code"]
+
+    lwa.approve(f" {code[:3].lower()}-{code[3:]} ")
+
+    assert (await poll(lwa, pair))[0] == 200
+
+
+# -- the verification page ----------------------------------------------------------------------
+async def get_page(url: str | URL) -> tuple[int, str, dict[str, str]]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text(), dict(response.headers)
+
+
+async def submit(lwa: FakeLWA, user_code: str, decision: str) -> tuple[int, str]:
+    form = {"user_code": user_code, "decision": decision}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(lwa.url.with_path("/code"), data=form) as response,
+    ):
+        return response.status, await response.text()
+
+
+async def test_the_page_is_a_form_for_the_code_marked_as_a_fake(lwa: FakeLWA) -> None:
+    status, page, headers = await get_page(lwa.url.with_path("/code"))
+    action, _ = read_consent_form(page)
+
+    assert status == 200
+    assert action == "/code"
+    assert 'name=user_code value=""' in page
+    assert "This is not Amazon" in page
+    assert "form-action 'self'" in headers["Content-Security-Policy"]
+    assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none'
+    assert headers["X-Frame-Options"] == "DENY"
+    assert [r.path for r in lwa.requests] == ["/code"]
+
+
+async def test_the_page_fills_in_the_code_it_is_given_escaped(lwa: FakeLWA) -> None:
+    hostile = '"><script>alert(1)</script>'
+    url = lwa.url.with_path("/code").with_query(user_code=hostile)
+
+    _, page, _ = await get_page(url)
+
+    assert "<script>alert" not in page
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+@pytest.mark.parametrize(("decision", "poll_error"), [("allow", None), ("deny", "access_denied")])
+async def test_the_page_records_the_decision(
+    lwa: FakeLWA, decision: str, poll_error: str | None
+) -> None:
+    pair = await new_pair(lwa)
+
+    status, page = await submit(lwa, pair["user_code"].lower(), decision)
+    answer = await poll(lwa, pair)
+
+    assert status == 200
+    assert "You can return to your device" in page
+    assert answer[1].get("error") == poll_error
+
+
+@pytest.mark.parametrize("age", [0.0, 700.0])
+async def test_a_code_that_is_not_pending_gets_an_error_page(
+    lwa: FakeLWA, clock: Clock, age: float
+) -> None:
+    pair = await new_pair(lwa)
+    code = pair["user_code"] if age else "<b>NOPE</b>"
+    clock.now += age
+
+    status, page = await submit(lwa, code, "allow")
+
+    assert status == 400
+    assert "That code is not valid" in page
+    assert "<b>NOPE" not in page and "&lt;b&gt;" not in page  # what was typed is not shown
+
+
+async def test_the_page_wants_allow_or_deny(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+
+    status, _ = await submit(lwa, pair["user_code"], "maybe")
+
+    assert status == 400
+    assert error(await poll(lwa, pair)) == (400, "authorization_pending")
+
+
+# -- the headless browser -----------------------------------------------------------------------
+async def test_the_headless_browser_types_the_code_and_allows(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    browser = HeadlessBrowser()
+
+    await browser.enter_code(pair["user_code"], pair["verification_uri"], pair["expires_in"])
+
+    assert [p.status for p in browser.pages] == [200, 200]
+    assert "You can return to your device" in browser.last_page.visible_text
+    assert (await poll(lwa, pair))[0] == 200
+    assert [r.params.get("decision") for r in lwa.requests if r.path == "/code"] == [
+        None,
+        "allow",
+    ]
+
+
+async def test_the_headless_browser_can_deny(lwa: FakeLWA) -> None:
+    pair = await new_pair(lwa)
+    browser = HeadlessBrowser()
+
+    await browser.deny_code(pair["user_code"], pair["verification_uri"])
+
+    assert "You denied access" in browser.last_page.visible_text
+    assert error(await poll(lwa, pair)) == (400, "access_denied")
+
+
+async def test_the_headless_browser_says_when_there_is_no_form(lwa: FakeLWA) -> None:
+    with pytest.raises(AssertionError, match="no code box"):
+        await HeadlessBrowser().enter_code("ABCDEF", lwa.token_url)
+
+
+def test_the_background_fake_serves_the_device_flow(
+    fake_lwa: FakeLWA, lwa_headless_browser: HeadlessBrowser
+) -> None:
+    import asyncio
+
+    async def flow() -> tuple[int, Any]:
+        fake_lwa.device_interval = 0.05
+        pair = await new_pair(fake_lwa)
+        await lwa_headless_browser.enter_code(pair["user_code"], pair["verification_uri"])
+        return await poll(fake_lwa, pair)
+
+    status, tokens = asyncio.run(flow())
+
+    assert status == 200 and "refresh_token" in tokens

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lwa_loopback import TokenFileUnusable, read_token_file
-from lwa_loopback._cli._quick import still_valid_token
+from lwa_loopback._cli._main import main
+from lwa_loopback._cli._quick import quick_output, still_valid_token
+from lwa_loopback._token_formats import FORMATS
 from lwa_loopback.testing import FakeLWA
 
 from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file
@@ -29,7 +32,9 @@ GOOD: dict[str, Any] = {
     "scope": "profile",
     "client_id": "amzn1.application-oa2-client.x",
     "region": "na",
-    "token_url": "https://api.amazon.com/auth/o2/token",
+    # A closed loopback port: should the full command ever decide to refresh, it asks nobody.
+    "token_url": "http://127.0.0.1:9/auth/o2/token",
+    "selling_partner_id": "A2EXAMPLE'|$x",  # a quote and shell characters, for --format env
 }
 # Values a token file's fields may hold: the right kind, and the wrong kinds.
 ODD_VALUES = st.one_of(
@@ -41,13 +46,35 @@ ODD_VALUES = st.one_of(
 )
 
 
-def full_command_answer(path: Path, min_valid: int) -> str | None:
-    """What the full ``token`` command prints without asking LWA, or None."""
+def full_command_output(path: Path, min_valid: int, form: str) -> str | None:
+    """What the full ``token`` command prints without asking LWA, or None when it would ask LWA
+    or fail."""
     try:
         tokens = read_token_file(path)
     except TokenFileUnusable:
         return None
-    return None if tokens.expires_within(min_valid) else tokens.access_token
+    if tokens.expires_within(min_valid):
+        return None
+    result = CliRunner().invoke(
+        main,
+        ["token", "--file", str(path), "--min-valid", str(min_valid), "--format", form],
+        env={"LWA_TOKEN_FILE": None, "LWA_CLIENT_SECRET": None},
+    )
+    assert (result.exit_code, result.stderr) == (0, ""), result.output
+    return result.stdout
+
+
+def decided_alike_a_moment_apart(path: Path, min_valid: int) -> bool:
+    """Whether the file's token counts as expiring (or not) a few seconds either way: the two
+    paths read the clock moments apart, and an example on the very edge would pit one moment
+    against the other rather than one path against the other."""
+    try:
+        tokens = read_token_file(path)
+    except TokenFileUnusable:
+        return True
+    now = datetime.now(timezone.utc)
+    moments = (now - timedelta(seconds=3), now, now + timedelta(seconds=3))
+    return len({tokens.expires_within(min_valid, now=moment) for moment in moments}) == 1
 
 
 @settings(
@@ -71,10 +98,11 @@ def test_the_quick_path_answers_as_the_full_command_or_not_at_all(
         data.pop(name, None)
     path = tmp_path / "tokens.json"
     path.write_text(json.dumps(data))
+    assume(decided_alike_a_moment_apart(path, min_valid))
 
-    quick = still_valid_token(["token", "--file", str(path), "--min-valid", str(min_valid)], {})
-
-    assert quick == full_command_answer(path, min_valid)
+    for form in FORMATS:
+        args = ["token", "--file", str(path), "--min-valid", str(min_valid), "--format", form]
+        assert quick_output(args, {}) == full_command_output(path, min_valid, form), form
 
 
 @pytest.mark.parametrize(
@@ -84,11 +112,17 @@ def test_the_quick_path_answers_as_the_full_command_or_not_at_all(
         (["token", "--file", "F"], True),
         (["token", "--file=F", "--min-valid=10"], True),
         (["token", "--min-valid", "10", "--file", "F"], True),
+        (["token", "--format", "header", "--file", "F"], True),
+        (["token", "--format=env", "--min-valid=0"], True),
         (["token", "--min-valid", "-1"], False),
         (["token", "--min-valid", "ten"], False),
         (["token", "--file"], False),
         (["token", "--file="], False),
         (["token", "--file", "F", "--file", "G"], False),
+        (["token", "--format", "xml"], False),  # click says what is wrong with it
+        (["token", "--format", "JSON"], False),
+        (["token", "--format="], False),
+        (["token", "--format", "raw", "--format", "json"], False),
         (["token", "--client-secret", "s"], False),
         (["token", "--help"], False),
         (["show"], False),
@@ -103,6 +137,7 @@ def test_only_plain_token_calls_take_the_quick_path(
     args = [str(token_file) if a == "F" else a.replace("=F", f"={token_file}") for a in args]
     expected = tokens.access_token if understood else None
     assert still_valid_token(args, env) == expected
+    assert (quick_output(args, env) is None) is not understood
 
 
 def test_the_default_path_and_the_environment_are_the_full_command_s(
@@ -127,12 +162,14 @@ finally:
 """
 
 
+@pytest.mark.parametrize("form", FORMATS)
 def test_a_valid_token_is_printed_without_click_or_the_package(
-    fake_lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path, form: str
 ) -> None:
-    tokens = make_token_file(fake_lwa, token_file)
+    make_token_file(fake_lwa, token_file)
+    args = ["token", "--file", str(token_file), "--format", form]
     done = subprocess.run(
-        [sys.executable, "-c", _REPORT, "token", "--file", str(token_file)],
+        [sys.executable, "-c", _REPORT, *args],
         env=cli_env(),
         capture_output=True,
         text=True,
@@ -141,7 +178,7 @@ def test_a_valid_token_is_printed_without_click_or_the_package(
     )
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == tokens.access_token + "\n"
+    assert done.stdout == full_command_output(token_file, 60, form)
     assert done.stderr.strip() == "[]"
     assert fake_lwa.requests == []
 

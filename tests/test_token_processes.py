@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lwa_loopback import read_token_file
+from lwa_loopback._token_formats import FORMATS, render
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
 from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file, start_cli
@@ -46,7 +47,15 @@ except SystemExit as exit:
 """
 
 
-@pytest.mark.parametrize("args", [["token", "--file", "FILE"], ["--help"], ["token", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        *(["token", "--file", "FILE", "--format", form] for form in FORMATS),
+        ["token", "--file", "FILE"],
+        ["--help"],
+        ["token", "--help"],
+    ],
+)
 def test_quick_commands_import_nothing_heavy(
     fake_lwa: FakeLWA, token_file: Path, args: list[str]
 ) -> None:
@@ -65,7 +74,14 @@ def test_quick_commands_import_nothing_heavy(
     report = json.loads(done.stderr.strip().splitlines()[-1])
     assert report == {"exit_code": 0, "loaded": []}
     if args[0] == "token" and "--help" not in args:
-        assert done.stdout == tokens.access_token + "\n"
+        form = args[args.index("--format") + 1] if "--format" in args else "raw"
+        assert done.stdout == render(
+            form,
+            access_token=tokens.access_token,
+            token_type=tokens.token_type,
+            expires_at=tokens.expires_at,
+            selling_partner_id=tokens.selling_partner_id,
+        )
     assert fake_lwa.requests == []
 
 

@@ -2,8 +2,9 @@
 
 Scripts call ``lwa-loopback token`` in loops; with a token that is still valid it only has to
 read a file. Here that case is answered with the standard library alone, before click or the
-rest of the package is imported. Anything else, or any doubt (other options, no file, a bad
-one, a token about to expire), goes to the full command, which decides and reports.
+rest of the package is imported, in every ``--format`` (``_token_formats`` writes the output for
+both paths). Anything else, or any doubt (other options, an unknown format, no file, a bad one,
+a token about to expire), goes to the full command, which decides and reports.
 """
 
 from __future__ import annotations
@@ -11,32 +12,57 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import _token_json
+from .. import _token_formats, _token_json
 from .._defaults import MIN_VALID
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Any
 
 
 def main() -> None:
-    access_token = still_valid_token(sys.argv[1:], os.environ)
-    if access_token is None:
+    output = quick_output(sys.argv[1:], os.environ)
+    if output is None:
         from ._main import run
 
         run()
         return
-    sys.stdout.write(access_token + "\n")
+    sys.stdout.write(output)
     sys.stdout.flush()
 
 
+def quick_output(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """What ``lwa-loopback token ARGS`` would print without refreshing, or None when only the
+    full command can tell."""
+    found = _still_valid(args, environ)
+    if found is None:
+        return None
+    fields, form = found
+    return _token_formats.render(
+        form,
+        access_token=fields["access_token"],
+        token_type=fields["token_type"],
+        expires_at=fields["expires_at"],
+        selling_partner_id=fields["selling_partner_id"],
+    )
+
+
 def still_valid_token(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
-    """The access token ``lwa-loopback token ARGS`` would print without refreshing, or None
-    when only the full command can tell."""
+    """The access token ``lwa-loopback token ARGS`` would print (in its format) without
+    refreshing, or None when only the full command can tell."""
+    found = _still_valid(args, environ)
+    return None if found is None else str(found[0]["access_token"])
+
+
+def _still_valid(
+    args: Sequence[str], environ: Mapping[str, str]
+) -> tuple[dict[str, Any], str] | None:
+    """The token file's fields and the format asked for, when the quick path may answer."""
     options = _token_options(args)
     if options is None:
         return None
-    path, min_valid = options
+    path, min_valid, form = options
     path = path or environ.get("LWA_TOKEN_FILE") or _token_json.default_path(environ)
     try:
         fields = _token_json.parse(_token_json.loads(_token_json.read(os.path.expanduser(path))))
@@ -44,20 +70,22 @@ def still_valid_token(args: Sequence[str], environ: Mapping[str, str]) -> str | 
         return None  # the full command says what is wrong
     if _token_json.expires_within(fields["obtained_at"], fields["expires_at"], min_valid):
         return None
-    token: str = fields["access_token"]
-    return token
+    return fields, form
 
 
-def _token_options(args: Sequence[str]) -> tuple[str | None, int] | None:
-    """``token [--file PATH] [--min-valid N]``, in any order and either spelling; None for
-    anything else (help, another option, another command)."""
+_OPTIONS = ("--file", "--min-valid", "--format")
+
+
+def _token_options(args: Sequence[str]) -> tuple[str | None, int, str] | None:
+    """``token [--file PATH] [--min-valid N] [--format F]``, in any order and either spelling;
+    None for anything else (help, another option, another command, a format it does not know)."""
     if not args or args[0] != "token":
         return None
     values: dict[str, str] = {}
     rest = list(args[1:])
     while rest:
         name, equals, value = rest.pop(0).partition("=")
-        if name not in ("--file", "--min-valid") or name in values:
+        if name not in _OPTIONS or name in values:
             return None
         if not equals:
             if not rest:
@@ -70,6 +98,7 @@ def _token_options(args: Sequence[str]) -> tuple[str | None, int] | None:
         min_valid = int(values.get("--min-valid", MIN_VALID))
     except ValueError:
         return None
-    if min_valid < 0:
+    form = values.get("--format", _token_formats.FORMATS[0])
+    if min_valid < 0 or form not in _token_formats.FORMATS:
         return None
-    return values.get("--file"), min_valid
+    return values.get("--file"), min_valid, form

@@ -13,6 +13,8 @@ import click
 
 from .._defaults import MIN_VALID
 from .._token_file import default_token_file, read_token_file
+from .._token_formats import FORMATS, render
+from .._tokens import Tokens
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
 from ._signals import run_async
@@ -64,25 +66,49 @@ def refresh(token_file: Path | None, client_secret: str | None) -> None:
     type=click.IntRange(min=0),
     help="Refresh first when the access token expires within this many seconds.",
 )
+@click.option(
+    "--format",
+    "form",
+    default=FORMATS[0],
+    show_default=True,
+    type=click.Choice(FORMATS),
+    help="raw: the token alone. header: 'Authorization: Bearer TOKEN'. json: one line, with "
+    "token_type and expires_at. env: LWA_ACCESS_TOKEN='TOKEN' (and LWA_SELLING_PARTNER_ID), "
+    "single-quoted for a shell's eval.",
+)
 @_secret_option
 @handles_errors(_FLAGS)
-def token(token_file: Path | None, min_valid: int, client_secret: str | None) -> None:
-    """Print a valid access token, alone, on stdout; refresh it first when it is about to expire.
+def token(token_file: Path | None, min_valid: int, form: str, client_secret: str | None) -> None:
+    """Print a valid access token on stdout; refresh it first when it is about to expire.
 
     \b
       curl -H "Authorization: Bearer $(lwa-loopback token)" https://api.amazon.com/user/profile
+      lwa-loopback token --format header | curl -H @- https://api.amazon.com/user/profile
+      set -a; eval "$(lwa-loopback token --format env)"; set +a
     """
-    path = token_file or default_token_file()
-    tokens = read_token_file(path)
-    access_token = tokens.access_token
-    if tokens.expires_within(min_valid):
-        from .._refresh import valid_access_token
+    tokens = _valid_tokens(token_file or default_token_file(), min_valid, client_secret)
+    output = render(
+        form,
+        access_token=tokens.access_token,
+        token_type=tokens.token_type,
+        expires_at=tokens.expires_at,
+        selling_partner_id=tokens.selling_partner_id,
+    )
+    click.echo(output, nl=False)
 
-        show_logs(_FLAGS)
-        access_token = run_async(
-            lambda: valid_access_token(path, min_valid=min_valid, client_secret=client_secret)
-        )
-    click.echo(access_token)
+
+def _valid_tokens(path: Path, min_valid: int, client_secret: str | None) -> Tokens:
+    """The token file's tokens, refreshed first when they expire within ``min_valid`` seconds."""
+    tokens = read_token_file(path)
+    if not tokens.expires_within(min_valid):
+        return tokens
+    from .._refresh import valid_access_token
+
+    show_logs(_FLAGS)
+    run_async(lambda: valid_access_token(path, min_valid=min_valid, client_secret=client_secret))
+    # The refresh wrote the file, under its lock and atomically: read once more, every field
+    # printed comes from one version of it.
+    return read_token_file(path)
 
 
 @click.command(context_settings=SETTINGS)

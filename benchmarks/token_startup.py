@@ -37,6 +37,7 @@ def valid_token_file(folder: Path) -> Path:
             client_id="amzn1.application-oa2-client.benchmark",
             region="na",
             token_url="http://127.0.0.1:9/auth/o2/token",
+            selling_partner_id="A2EXAMPLE",  # so that --format env writes both lines
         ),
     )
 
@@ -58,6 +59,11 @@ def commands(token_file: Path) -> dict[str, list[str]]:
         "python: read_token_file only": [python, "-c", _READ_ONLY, str(token_file)],
         "lwa-loopback --help": [script, "--help"],
         "lwa-loopback token (valid)": [script, "token", "--file", str(token_file)],
+        # Every format is served by the quick path: each should cost what raw costs.
+        **{
+            f"  ... --format {form}": [script, "token", "--file", str(token_file), "--format", form]
+            for form in ("header", "json", "env")
+        },
     }
 
 

@@ -67,14 +67,16 @@ def render_seller_central(
 ) -> str:
     """Seller Central's consent page for a Selling Partner API application: the same form,
     naming the selling account instead of scopes."""
-    items = (
-        "<li>Your Amazon selling account's data, through the Selling Partner API"
-        f"<br><span class=scope>selling partner {html.escape(selling_partner_id)}</span></li>"
+    application_id = html.escape(params.get("application_id", ""))
+    asking = (
+        "<h1>Authorize this application to use your selling account?</h1>"
+        f"<p class=scope>Application <span class=client>{application_id}</span></p>"
+        "<ul><li>Your Amazon selling account's data, through the Selling Partner API"
+        f"<br><span class=scope>Selling partner {html.escape(selling_partner_id)}</span></li></ul>"
     )
     return document(
         "Seller Central: authorize an application",
-        _asking(params.get("application_id", ""), items)
-        + _decision_form(params, action=action, return_to=return_to),
+        asking + _decision_form(params, action=action, return_to=return_to),
         brand="seller central",
     )
 

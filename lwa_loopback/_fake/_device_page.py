@@ -31,15 +31,18 @@ padding:.6rem .8rem;margin:0 0 1rem}
 """
 
 
+_TITLE = "Register your device"
+
+
 def entry(user_code: str, *, action: str) -> web.Response:
     """The form: a box for the code (pre-filled with ``user_code``), Deny and Allow."""
-    return _answer(200, "Register your device", _form(user_code, action=action))
+    return _answer(200, _TITLE, _form(user_code, action=action))
 
 
 def problem(message: str, *, action: str) -> web.Response:
-    """The form again, empty, under ``message`` (a constant: never what was typed)."""
+    """The form again, empty, with ``message`` (a constant: never what was typed)."""
     notice = f"<p class=problem role=alert>{html.escape(message)}</p>"
-    return _answer(400, "Register your device", notice + _form("", action=action))
+    return _answer(400, _TITLE, _form("", action=action, notice=notice))
 
 
 def done(*, approved: bool) -> web.Response:
@@ -50,12 +53,12 @@ def done(*, approved: bool) -> web.Response:
             "<h1>You denied access.</h1><p>Your device was not registered. "
             "You can return to your device.</p>"
         )
-    return _answer(200, "Register your device: done", words)
+    return _answer(200, f"{_TITLE}: done", words)
 
 
-def _form(user_code: str, *, action: str) -> str:
+def _form(user_code: str, *, action: str, notice: str = "") -> str:
     return (
-        "<h1>Register your device</h1>"
+        f"<h1>{_TITLE}</h1>{notice}"
         "<p>Enter the code shown on your device to let it use your Amazon account.</p>"
         f'<form method=post action="{html.escape(action)}">'
         "<label for=user_code>Code</label>"

@@ -9,11 +9,13 @@ import dataclasses
 import json
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from lwa_loopback import Tokens, read_token_file, write_token_file
+from lwa_loopback._token_formats import render
 from lwa_loopback._token_json import iso
 from lwa_loopback.testing import FakeLWA
 
@@ -156,3 +158,14 @@ def test_the_program_hands_an_unknown_format_to_the_full_command(
     assert done.returncode == 2, done.stderr
     assert "Invalid value for '--format'" in done.stderr
     assert tokens.access_token not in done.stdout + done.stderr
+
+
+def test_the_formatter_names_the_formats_it_knows() -> None:
+    with pytest.raises(ValueError, match="raw, header, json, env"):
+        render(
+            "xml",
+            access_token="Atza|x",
+            token_type="bearer",
+            expires_at=datetime.now(timezone.utc),
+            selling_partner_id=None,
+        )

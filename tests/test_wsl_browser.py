@@ -196,6 +196,22 @@ async def test_a_failing_wslview_falls_back_to_powershell(
     assert [launch["url"] for launch in launchers.launched] == [HOSTILE_URL] * 2
 
 
+async def test_a_launcher_that_cannot_start_hands_over_to_the_next(
+    launchers: Launchers, plain_linux: Path
+) -> None:
+    # As with WSL's interop switched off: the Windows program is there, but cannot be run.
+    unrunnable = launchers.folder / "wslview"
+    unrunnable.write_bytes(b"MZ\x90\x00 not a Linux program")
+    unrunnable.chmod(0o755)
+    launchers.add("powershell.exe")
+
+    assert await open_system_browser(
+        HOSTILE_URL, environ=launchers.environ(), osrelease=plain_linux
+    )
+
+    assert [launch["launcher"] for launch in launchers.launched] == ["powershell.exe"]
+
+
 async def test_with_every_launcher_failing_or_missing_nothing_is_opened(
     launchers: Launchers, plain_linux: Path
 ) -> None:

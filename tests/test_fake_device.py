@@ -3,6 +3,7 @@ client with bugs would drive it, with the fake's own clock to make time pass."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from yarl import URL
 
 from lwa_loopback._fake._rules import LWA_CONTENT_TYPE
-from lwa_loopback.testing import FakeLWA, HeadlessBrowser
+from lwa_loopback.testing import FAKE_CLIENT_SECRET, FakeLWA, HeadlessBrowser
 
 from ._browser_helpers import read_consent_form
 
@@ -118,6 +119,20 @@ async def test_a_code_pair_for_another_client_is_invalid_client(
     lwa: FakeLWA, changes: dict[str, str | None]
 ) -> None:
     assert error(await codepair(lwa, **changes)) == (401, "invalid_client")
+
+
+@pytest.mark.parametrize(("secret", "status"), [(FAKE_CLIENT_SECRET, 200), ("wrong", 401)])
+async def test_a_code_pair_takes_basic_credentials_and_checks_them(
+    lwa: FakeLWA, secret: str, status: int
+) -> None:
+    basic = base64.b64encode(f"{lwa.client_id}:{secret}".encode()).decode()
+    form = {"response_type": "device_code", "scope": "profile"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(lwa.codepair_url, data=form, headers={"Authorization": f"Basic {basic}"}) as r,
+    ):
+        assert r.status == status, await r.text()
+    assert lwa.codepair_requests[0].basic_auth == (lwa.client_id, secret)
 
 
 @pytest.mark.parametrize(

@@ -176,7 +176,7 @@ async def test_registered_return_urls_are_compared_exactly() -> None:
 
 async def test_without_a_return_url_the_first_registered_one_is_used() -> None:
     first, second = "https://sp-dev.example:8443/first", "https://sp-dev.example:8443/second"
-    async with FakeLWA(redirect_uris=[first, second]) as lwa:
+    async with FakeLWA(redirect_uris=iter([first, second])) as lwa:
         async with (
             aiohttp.ClientSession() as session,
             session.get(consent_url(lwa, redirect_uri=None), allow_redirects=False) as response,

@@ -28,8 +28,9 @@ from ._rules import (
     client_authentication_failed,
     form_fields,
     json_response,
-    same_secret,
     token_error,
+    with_basic_auth,
+    wrong_client,
 )
 
 CODEPAIR_PATH = "/auth/o2/create/codepair"
@@ -111,13 +112,8 @@ class DeviceFlow:
         form = await form_fields(request)
         basic = basic_auth(request.headers.get("Authorization"))
         self._fake.requests.append(SeenRequest(request.method, request.path, form, basic))
-        if basic is not None:
-            form.setdefault("client_id", basic[0])
-            form.setdefault("client_secret", basic[1])
-        secret = form.get("client_secret")
-        if form.get("client_id") != self._fake.client_id or (
-            secret is not None and not same_secret(secret, self._fake.client_secret)
-        ):
+        fake = self._fake
+        if wrong_client(with_basic_auth(form, basic), fake.client_id, fake.client_secret):
             return client_authentication_failed()
         problem = _codepair_problem(form)
         if problem is not None:

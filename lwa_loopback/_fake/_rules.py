@@ -151,6 +151,24 @@ def basic_auth(header: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def with_basic_auth(form: Mapping[str, str], basic: tuple[str, str] | None) -> dict[str, str]:
+    """The form, with the client id and secret of a Basic header where the form has none."""
+    merged = dict(form)
+    if basic is not None:
+        merged.setdefault("client_id", basic[0])
+        merged.setdefault("client_secret", basic[1])
+    return merged
+
+
+def wrong_client(form: Mapping[str, str], client_id: str, client_secret: str) -> bool:
+    """Another client's id, or a secret that is not this client's (no secret is no proof, but
+    no lie either: each grant decides whether it needs one)."""
+    secret = form.get("client_secret")
+    return form.get("client_id") != client_id or (
+        secret is not None and not same_secret(secret, client_secret)
+    )
+
+
 def redirect(redirect_uri: str, **params: str | None) -> web.Response:
     query = {k: v for k, v in params.items() if v is not None}
     location = URL(redirect_uri).update_query(query)

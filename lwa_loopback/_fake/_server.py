@@ -48,8 +48,9 @@ from ._rules import (
     failure_answer,
     form_fields,
     json_response,
-    same_secret,
     token_error,
+    with_basic_auth,
+    wrong_client,
 )
 from ._seller_central import SELLER_CENTRAL_PATH, SellerCentral
 
@@ -84,10 +85,11 @@ class FakeLWA:
         self.client_id = client_id
         self.client_secret = client_secret
         #: Allowed return URLs; None accepts any http:// loopback URL (handy with port 0).
-        self.redirect_uris = None if redirect_uris is None else set(redirect_uris)
+        registered = None if redirect_uris is None else list(redirect_uris)
+        self.redirect_uris = None if registered is None else set(registered)
         #: Where Seller Central sends a consent request that names no return URL: the first
         #: registered one (None: such a request gets an error page).
-        self.default_redirect_uri = next(iter(redirect_uris or ()), None)
+        self.default_redirect_uri = registered[0] if registered else None
         self.code_lifetime = code_lifetime
         self.expires_in = expires_in
         self.clock = clock
@@ -251,15 +253,10 @@ class FakeLWA:
         failure = await failure_answer(self.token_failure, self.slow_seconds)
         if failure is not None:
             return failure
-        if basic is not None:
-            form.setdefault("client_id", basic[0])
-            form.setdefault("client_secret", basic[1])
-        secret = form.get("client_secret")
-        if form.get("client_id") != self.client_id or (
-            secret is not None and not same_secret(secret, self.client_secret)
-        ):
+        form = with_basic_auth(form, basic)
+        if wrong_client(form, self.client_id, self.client_secret):
             return client_authentication_failed()
-        return self._grant(form, confidential=secret is not None)
+        return self._grant(form, confidential="client_secret" in form)
 
     def _grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         grant_type = form.get("grant_type")

@@ -1,9 +1,12 @@
 """Get Login with Amazon (LWA) tokens onto a developer's machine, the right way.
 
-``login()`` (async) and ``login_sync()`` run the one-shot loopback flow; ``Tokens`` is what they
-return; ``refresh()`` and ``valid_access_token()`` keep a token file useful afterwards;
-``lwa_loopback.errors`` holds every failure; ``lwa_loopback.testing`` holds the fake LWA server
-and the headless browser.
+``login()`` (async) and ``login_sync()`` run the one-shot loopback flow (LWA's consent page, or
+Seller Central's with ``sp_api=True``); ``login_device()`` the device flow for machines without
+a browser; ``client_credentials()`` gets a token for the client itself, and
+``import_refresh_token()`` makes a token file from a refresh token obtained elsewhere.
+``Tokens`` is what they return; ``refresh()`` and ``valid_access_token()`` keep a token file
+useful afterwards; ``lwa_loopback.errors`` holds every failure; ``lwa_loopback.testing`` holds
+the fake LWA server and the headless browser.
 
 Names are imported on first use (PEP 562): ``lwa-loopback token`` is called from shell loops,
 and importing this package must not drag aiohttp in for it.
@@ -17,8 +20,14 @@ TYPE_CHECKING = False  # not from typing: its import would slow `lwa-loopback to
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._client_credentials import client_credentials as client_credentials
+    from ._client_credentials import client_credentials_sync as client_credentials_sync
+    from ._device import login_device as login_device
+    from ._device import login_device_sync as login_device_sync
     from ._flow import login as login
     from ._flow import login_sync as login_sync
+    from ._import import import_refresh_token as import_refresh_token
+    from ._import import import_refresh_token_sync as import_refresh_token_sync
     from ._refresh import refresh as refresh
     from ._refresh import refresh_sync as refresh_sync
     from ._refresh import valid_access_token as valid_access_token
@@ -50,8 +59,14 @@ __all__ = [
     "TokenFileError",
     "TokenFileUnusable",
     "Tokens",
+    "client_credentials",
+    "client_credentials_sync",
     "default_token_file",
+    "import_refresh_token",
+    "import_refresh_token_sync",
     "login",
+    "login_device",
+    "login_device_sync",
     "login_sync",
     "read_token_file",
     "refresh",
@@ -63,7 +78,13 @@ __all__ = [
 
 # Where each public name lives; the TYPE_CHECKING block above says the same to type checkers.
 _HOMES = {
+    "client_credentials": "._client_credentials",
+    "client_credentials_sync": "._client_credentials",
+    "import_refresh_token": "._import",
+    "import_refresh_token_sync": "._import",
     "login": "._flow",
+    "login_device": "._device",
+    "login_device_sync": "._device",
     "login_sync": "._flow",
     "refresh": "._refresh",
     "refresh_sync": "._refresh",

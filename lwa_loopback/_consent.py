@@ -83,6 +83,33 @@ def check_client_id(client_id: str) -> None:
         )
 
 
+def check_application_id(application_id: str | None) -> str:
+    """An SP-API application id (``amzn1.sp.solution....``): required, and never a URL part."""
+    if not application_id or not application_id.strip():
+        raise ConfigurationError(
+            "A Selling Partner sign-in needs the application id (`application_id`): "
+            "amzn1.sp.solution..., from Seller Central's Developer Central page."
+        )
+    if len(application_id.encode()) > MAX_CLIENT_ID_BYTES or any(
+        c.isspace() or not c.isprintable() for c in application_id
+    ):
+        raise ConfigurationError(
+            "The application id is malformed: copy it again from Developer Central."
+        )
+    return application_id
+
+
+def seller_central_url(
+    authorize_url: str, *, application_id: str, redirect_uri: str, state: str, draft: bool
+) -> str:
+    """Seller Central's consent page (LWA.md section 7): no scope and no PKCE there; the state
+    is the only defence, and it is checked as for LWA."""
+    query = {"application_id": application_id, "state": state, "redirect_uri": redirect_uri}
+    if draft:
+        query["version"] = "beta"  # an application not yet published
+    return str(URL(authorize_url).update_query(query))
+
+
 def consent_url(
     authorize_url: str,
     *,

@@ -17,7 +17,6 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _pages
@@ -25,10 +24,9 @@ from ._browser import open_consent_page
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT, utcnow
 from ._request import Request, Started, prepare, start
 from ._sync import detached, synced
-from ._token_file import remove_leftovers, write_token_file
 from ._tokens import Tokens
 from ._unstoppable import unstoppable
-from .errors import LoginTimeout, TokenFileError, TokenFileUnusable, seconds
+from .errors import LoginTimeout, TokenFileError, seconds
 
 if TYPE_CHECKING:
     from ._consent import Pkce
@@ -50,13 +48,16 @@ _BROWSER_GRACE = 2.0  # seconds an async opener may take to read its last page
 async def login(
     *,
     client_id: str,
-    redirect_uri: str,
-    scope: str | Iterable[str],
+    redirect_uri: str | None = None,
+    scope: str | Iterable[str] | None = None,
     client_secret: str | None = None,
     scope_data: str | Mapping[str, Any] | None = None,
     region: str = REGION,
     authorize_url: str | None = None,
     token_url: str | None = None,
+    sp_api: bool = False,
+    application_id: str | None = None,
+    draft: bool = False,
     token_file: str | os.PathLike[str] | None = None,
     open_browser: Opener | None = open_consent_page,
     timeout: float = LOGIN_TIMEOUT,
@@ -67,6 +68,12 @@ async def login(
     keyfile: str | os.PathLike[str] | None = None,
 ) -> Tokens:
     """Sign in once through the browser and return the tokens (also written to ``token_file``).
+
+    ``redirect_uri`` (required) and ``scope`` (required, except with ``sp_api``) as registered.
+    ``sp_api`` signs in through Seller Central instead (Selling Partner API website
+    authorization): ``application_id`` is required, and so is ``client_secret``; ``scope`` is
+    not used; ``draft`` for an application not yet published. The tokens then carry the
+    ``selling_partner_id`` (and, for hybrid apps, ``mws_auth_token``).
 
     ``redirect_uri`` is the client's registered return URL on a loopback host; with port 0 a
     free port is chosen (for tests against ``lwa_loopback.testing.FakeLWA``). An https:// one
@@ -110,7 +117,13 @@ async def _run(started: Started, opener: Opener | None, timeout: float) -> Token
         await asyncio.sleep(0)  # an async opener's task runs (prints the URL) before the import
         from ._receiver import Receiver
 
-        receiver = Receiver(return_url, started.state, started.sockets, started.ssl_context)
+        receiver = Receiver(
+            return_url,
+            started.state,
+            started.sockets,
+            started.ssl_context,
+            code_param=started.request.code_param,
+        )
         try:
             await receiver.start()
             outcome = await _wait(receiver, return_url, timeout)
@@ -128,7 +141,8 @@ async def _run_paste(
 
     # Wait for the opener (it shows the address) so that the question comes after it.
     await _settle(_open(opener, started.consent_url), grace=None)
-    outcome = parse_pasted(await wait_for_paste(reader, timeout), started.state)
+    pasted = await wait_for_paste(reader, timeout)
+    outcome = parse_pasted(pasted, started.state, started.request.code_param)
     return await unstoppable(_conclude(outcome, started, _no_page))
 
 
@@ -176,34 +190,25 @@ async def _finish(
             request.client(),
             code=outcome.code,
             redirect_uri=redirect_uri,
-            code_verifier=pkce.code_verifier,
+            # Seller Central's consent page takes no PKCE: its code comes with the secret alone.
+            code_verifier=None if request.application_id else pkce.code_verifier,
             scope=scope,
+            **outcome.kept,
         )
     except ExchangeError as exc:
         answer(_pages.exchange_failed(str(exc), server_name(request.endpoints.authorize_url)))
         raise
     token_file = request.token_file
     if token_file is not None:
+        from ._lock import save_tokens
+
         try:
-            await _save(token_file, tokens)
-        except (OSError, TokenFileUnusable) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            message = f"Could not write the token file {token_file}: {reason}".rstrip(".") + "."
-            answer(_pages.not_saved(message))
-            raise TokenFileError(message, tokens=tokens) from None
+            await save_tokens(token_file, tokens)
+        except TokenFileError as exc:
+            answer(_pages.not_saved(str(exc)))
+            raise
     answer(_pages.signed_in(None if token_file is None else str(token_file)))
     return tokens
-
-
-async def _save(token_file: Path, tokens: Tokens) -> None:
-    """Write under the token file's lock: a refresh running meanwhile (`lwa-loopback token` in
-    another terminal) re-reads the file after this login, instead of writing the old file's
-    tokens over it."""
-    from ._lock import locked
-
-    async with locked(token_file):
-        remove_leftovers(token_file)
-        write_token_file(token_file, tokens)
 
 
 def _open(opener: Opener | None, url: str) -> asyncio.Future[object] | None:

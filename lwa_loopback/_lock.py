@@ -17,8 +17,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from ._defaults import LOCK_TIMEOUT
-from ._token_file import FILE_MODE, check_locking
-from .errors import TokenFileUnusable
+from ._token_file import FILE_MODE, check_locking, remove_leftovers, write_token_file
+from ._tokens import Tokens
+from .errors import TokenFileError, TokenFileUnusable
 
 # Polled rather than waited on in a thread: a thread blocked in flock() cannot be cancelled,
 # and Ctrl+C or a timeout must still end the wait.
@@ -81,3 +82,18 @@ async def _acquire(fd: int, lock_file: Path, timeout: float) -> None:
                 ) from None
         await asyncio.sleep(delay)
         delay = min(delay * 2, _LONGEST_POLL)
+
+
+async def save_tokens(token_file: Path, tokens: Tokens) -> None:
+    """Write what a sign-in obtained, under the token file's lock: a refresh running meanwhile
+    (`lwa-loopback token` in another terminal) re-reads the file after it, instead of writing
+    the old file's tokens over it. A write that fails raises ``TokenFileError`` holding the
+    tokens: they exist nowhere else."""
+    try:
+        async with locked(token_file):
+            remove_leftovers(token_file)
+            write_token_file(token_file, tokens)
+    except (OSError, TokenFileUnusable) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        message = f"Could not write the token file {token_file}: {reason}".rstrip(".") + "."
+        raise TokenFileError(message, tokens=tokens) from None

@@ -1,9 +1,12 @@
-"""The login options, defined once: name, default, help, environment variable and flag.
+"""The options of every way to get tokens, defined once: name, default, help, environment
+variable, flag, and which flows take it.
 
-``login()`` takes them as keyword arguments (its signature is checked against this table by
-``tests/test_options.py``), ``prepare()`` reads them from here with their defaults, and the
-command line builds its ``login`` options from the same table. Adding an option is one entry
-here, one keyword argument of ``login()``, and the code that uses it.
+The flows are the library's entry points: ``login()`` (a browser sign-in, LWA's or Seller
+Central's), ``login_device()`` and ``client_credentials()``. Each one's keyword arguments are
+checked against this table by ``tests/test_options.py``, each reads its values from here with
+their defaults (``with_defaults``), and the command line builds its options from the same
+table. Adding an option is one entry here, one keyword argument of the flows that take it, and
+the code that uses it.
 """
 
 from __future__ import annotations
@@ -14,58 +17,68 @@ from typing import Any
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT
 from ._regions import REGIONS
 
+#: The library's flows, by the name of their entry point.
+LOGIN, DEVICE, CLIENT_CREDENTIALS = "login", "login_device", "client_credentials"
+IMPORT = "import_refresh_token"
+EVERY_FLOW = frozenset({LOGIN, DEVICE, CLIENT_CREDENTIALS, IMPORT})
+
 
 @dataclass(frozen=True)
 class Option:
-    """One login option, for the library and the command line."""
+    """One option, for the library and the command line."""
 
-    #: ``login()``'s keyword argument; the command line's flag is the same with dashes.
+    #: The keyword argument; the command line's flag is the same with dashes.
     name: str
     help: str
     default: Any = None
     envvar: str | None = None
     #: How the command line reads it: text, path, seconds, choice, flag or several (repeatable).
     kind: str = "text"
+    #: Required by every flow that takes it (others are checked by the flow, in its words).
     required: bool = False
     #: The command line's flag, when it is not the name with dashes (``token_file`` is --out).
     cli_flag: str | None = None
+    flows: frozenset[str] = frozenset({LOGIN})
 
     @property
     def flag(self) -> str:
         return self.cli_flag or "--" + self.name.replace("_", "-")
 
 
-LOGIN_OPTIONS: tuple[Option, ...] = (
+OPTIONS: tuple[Option, ...] = (
     Option(
         "client_id",
         "The LWA client (security profile) id: amzn1.application-oa2-client....",
         envvar="LWA_CLIENT_ID",
         required=True,
+        flows=EVERY_FLOW,
     ),
     Option(
         "client_secret",
-        "The client secret; without it LWA sends no refresh token. Prefer "
-        "the environment variable to the command line.",
+        "The client secret; without it LWA sends no refresh token (Selling Partner sign-ins and "
+        "client credentials need it). Prefer the environment variable to the command line.",
         envvar="LWA_CLIENT_SECRET",
+        flows=frozenset({LOGIN, CLIENT_CREDENTIALS, IMPORT}),
     ),
     Option(
         "redirect_uri",
-        "The exact registered return URL, e.g. "
-        "http://127.0.0.1:8080/callback; the tool listens on its host, port and path.",
+        "The exact registered return URL, e.g. http://127.0.0.1:8080/callback; the tool "
+        "listens on its host, port and path.",
         envvar="LWA_REDIRECT_URI",
-        required=True,
     ),
     Option(
         "scope",
-        "Scope to request; repeat it, or give several separated by spaces (profile postal_code).",
+        "Scope to request; repeat it, or give several separated by spaces (profile "
+        "postal_code). Not used by --sp-api.",
         envvar="LWA_SCOPE",
         kind="several",
-        required=True,
+        flows=EVERY_FLOW,
     ),
     Option(
         "scope_data",
         'JSON sent as LWA\'s scope_data, e.g. {"profile":{"essential":false}}.',
         envvar="LWA_SCOPE_DATA",
+        flows=frozenset({LOGIN, DEVICE}),
     ),
     Option(
         "region",
@@ -73,24 +86,59 @@ LOGIN_OPTIONS: tuple[Option, ...] = (
         default=REGION,
         envvar="LWA_REGION",
         kind="choice",
+        flows=EVERY_FLOW,
     ),
     Option(
         "authorize_url",
-        "Override the region's consent page (tests, proxies).",
+        "Override the region's consent page (LWA's, or Seller Central's with --sp-api): "
+        "another marketplace, Vendor Central, a test server.",
         envvar="LWA_AUTHORIZE_URL",
     ),
     Option(
         "token_url",
         "Override the region's token endpoint (tests, proxies).",
         envvar="LWA_TOKEN_URL",
+        flows=EVERY_FLOW,
+    ),
+    Option(
+        "codepair_url",
+        "Override the device flow's code pair endpoint [default: /auth/o2/create/codepair on "
+        "the token endpoint's host].",
+        envvar="LWA_CODEPAIR_URL",
+        flows=frozenset({DEVICE}),
+    ),
+    Option(
+        "sp_api",
+        "Selling Partner API website authorization: Seller Central's consent page, "
+        "spapi_oauth_code back, no scope, no PKCE; needs --application-id and the client secret.",
+        default=False,
+        kind="flag",
+    ),
+    Option(
+        "application_id",
+        "The SP-API application id (amzn1.sp.solution....), with --sp-api.",
+        envvar="LWA_APPLICATION_ID",
+    ),
+    Option(
+        "selling_partner_id",
+        "The selling partner the refresh token belongs to, kept in the token file.",
+        envvar="LWA_SELLING_PARTNER_ID",
+        flows=frozenset({IMPORT}),
+    ),
+    Option(
+        "draft",
+        "With --sp-api: the application is still a draft (sends version=beta).",
+        default=False,
+        kind="flag",
     ),
     Option(
         "token_file",
-        "Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/"
-        "tokens.json; the library writes none unless given one]",
+        "Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json; the library "
+        "writes none unless given one]",
         envvar="LWA_TOKEN_FILE",
         kind="path",
         cli_flag="--out",
+        flows=EVERY_FLOW,
     ),
     Option(
         "timeout",
@@ -105,17 +153,18 @@ LOGIN_OPTIONS: tuple[Option, ...] = (
         default=REQUEST_TIMEOUT,
         envvar="LWA_REQUEST_TIMEOUT",
         kind="seconds",
+        flows=EVERY_FLOW,
     ),
     Option(
         "paste",
-        "Paste-back mode: listen nowhere; paste the address the browser ended on "
-        "(for remote machines). Chosen by itself for a return URL that is not loopback.",
+        "Paste-back mode: listen nowhere; paste the address the browser ended on (for remote "
+        "machines). Chosen by itself for a return URL that is not loopback.",
         default=False,
         kind="flag",
     ),
     Option(
         "certfile",
-        "PEM certificate for an https://localhost or https://127.0.0.1 return URL.",
+        "PEM certificate for an https:// return URL on this machine.",
         envvar="LWA_CERTFILE",
         kind="path",
     ),
@@ -127,16 +176,35 @@ LOGIN_OPTIONS: tuple[Option, ...] = (
     ),
 )
 
-#: ``login()``'s keyword arguments that only a program can give (a callable, a clock).
-LIBRARY_ONLY = ("open_browser", "clock")
+#: Each flow's keyword arguments that only a program can give (a callable, a clock).
+LIBRARY_ONLY = {
+    LOGIN: ("open_browser", "clock"),
+    DEVICE: ("on_code", "clock"),
+    CLIENT_CREDENTIALS: ("clock",),
+    IMPORT: ("refresh_token", "clock"),
+}
 
-BY_NAME = {option.name: option for option in LOGIN_OPTIONS}
+BY_NAME = {option.name: option for option in OPTIONS}
 
 
-def with_defaults(given: dict[str, Any]) -> dict[str, Any]:
-    """Every login option's value: the one given, else its default. An unknown name is a
+def options_of(flow: str) -> tuple[Option, ...]:
+    return tuple(option for option in OPTIONS if flow in option.flows)
+
+
+#: ``login()``'s options (kept by that name: the command's ``login`` builds on them).
+LOGIN_OPTIONS = options_of(LOGIN)
+
+
+def with_defaults(given: dict[str, Any], flow: str = LOGIN) -> dict[str, Any]:
+    """Every option of ``flow``: the value given, else its default. An unknown name is a
     ``TypeError``, as for any function's keyword arguments."""
-    unknown = set(given) - set(BY_NAME)
+    taken = options_of(flow)
+    unknown = set(given) - {option.name for option in taken}
     if unknown:
-        raise TypeError(f"unexpected login option(s): {', '.join(sorted(unknown))}")
-    return {option.name: given.get(option.name, option.default) for option in LOGIN_OPTIONS}
+        raise TypeError(f"unexpected {flow} option(s): {', '.join(sorted(unknown))}")
+    return {option.name: given.get(option.name, option.default) for option in taken}
+
+
+def picked(values: dict[str, Any], flow: str) -> dict[str, Any]:
+    """``flow``'s options out of a call's ``locals()``: its keyword arguments, by the table."""
+    return {option.name: values[option.name] for option in options_of(flow)}

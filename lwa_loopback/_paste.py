@@ -69,7 +69,7 @@ async def read_in_background(reader: Reader) -> str:
         return ""  # nothing was pasted: parse_pasted says so
 
 
-def parse_pasted(text: str, expected_state: str) -> Outcome:
+def parse_pasted(text: str, expected_state: str, code_param: str = "code") -> Outcome:
     """The code or LWA's error in what was pasted, after the same state check as a redirect."""
     text = text.strip()
     if not text:
@@ -85,13 +85,14 @@ def parse_pasted(text: str, expected_state: str) -> Outcome:
         )
         return Authorized(text, None)
     query = _query(text)
-    if not any(name in query for name in ("code", "error", "state")):
+    if not any(name in query for name in (code_param, "error", "state")):
         raise PasteError(
-            "What was pasted holds no code=, error= or state=: copy the whole address from the "
+            f"What was pasted holds no {code_param}=, error= or state=: copy the whole address "
+            "from the "
             "browser's address bar after signing in, including everything after the ?, and run "
             "the command again."
         )
-    return _checked(query, expected_state)
+    return _checked(query, expected_state, code_param)
 
 
 def _query(text: str) -> MultiMapping[str]:
@@ -105,7 +106,7 @@ def _query(text: str) -> MultiMapping[str]:
         ) from None
 
 
-def _checked(query: MultiMapping[str], expected_state: str) -> Outcome:
+def _checked(query: MultiMapping[str], expected_state: str, code_param: str) -> Outcome:
     if not has_state(query, expected_state):
         raise ConsentError(
             "The pasted address's state does not match the sign-in this command started: it "
@@ -113,7 +114,7 @@ def _checked(query: MultiMapping[str], expected_state: str) -> Outcome:
             "was not used. Run the command again and paste the address the browser ends on "
             "after following the link printed then."
         )
-    outcome = read_outcome(query)
+    outcome = read_outcome(query, code_param)
     if outcome is None:
         raise PasteError(
             "The pasted address carries neither one code nor one error: it is not where the "

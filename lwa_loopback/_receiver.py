@@ -62,9 +62,11 @@ class Receiver:
         state: str,
         sockets: list[socket.socket],
         ssl_context: ssl.SSLContext | None = None,
+        code_param: str = "code",
     ):
         self._return_url = return_url
         self._state = state
+        self._code_param = code_param
         self._sockets = sockets
         self._ssl_context = ssl_context
         self._servers: list[asyncio.Server] = []
@@ -136,7 +138,7 @@ class Receiver:
             return _respond(_pages.bad_callback("The request was not addressed to this address."))
         if self._outcome.done():
             return _respond(_pages.already_done())
-        outcome = read_redirect(request.query, self._state)
+        outcome = read_redirect(request.query, self._state, self._code_param)
         if isinstance(outcome, str):
             return _respond(_pages.bad_callback(outcome))
         self._outcome.set_result(outcome)

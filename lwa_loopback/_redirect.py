@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 class Authorized:
     code: str = field(repr=False)
     scope: str | None
+    #: What else the redirect carried to keep with the tokens (Seller Central's
+    #: ``selling_partner_id`` and, for hybrid apps, ``mws_auth_token``).
+    kept: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -40,21 +43,33 @@ def has_state(query: MultiMapping[str], expected_state: str) -> bool:
     return len(states) == 1 and state_matches(states[0], expected_state)
 
 
-def read_outcome(query: MultiMapping[str]) -> Outcome | None:
-    """The code or the error the query carries; None when it carries neither, or is ambiguous."""
-    errors, codes = query.getall("error", []), query.getall("code", [])
+#: Kept from a Seller Central redirect, each at most once (LWA.md section 7).
+SELLER_FIELDS = ("selling_partner_id", "mws_auth_token")
+
+
+def read_outcome(query: MultiMapping[str], code_param: str = "code") -> Outcome | None:
+    """The code (in ``code_param``: ``code``, or Seller Central's ``spapi_oauth_code``) or the
+    error the query carries; None when it carries neither, or is ambiguous."""
+    errors, codes = query.getall("error", []), query.getall(code_param, [])
     if len(errors) == 1:
         return Refused(errors[0], query.get("error_description"))
     if len(codes) == 1 and codes[0] and not errors:
-        return Authorized(codes[0], query.get("scope"))
+        if code_param == "code":
+            return Authorized(codes[0], query.get("scope"))
+        kept = {name: query[name] for name in SELLER_FIELDS if len(query.getall(name, [])) == 1}
+        if "selling_partner_id" not in kept:
+            return None  # every Seller Central sign-in names the selling partner
+        return Authorized(codes[0], None, kept)
     return None
 
 
-def read_redirect(query: MultiMapping[str], expected_state: str) -> Outcome | str:
+def read_redirect(
+    query: MultiMapping[str], expected_state: str, code_param: str = "code"
+) -> Outcome | str:
     """The redirect's outcome, or why the request is not a valid redirect for this login."""
     if not has_state(query, expected_state):
         return STATE_MISMATCH
-    outcome = read_outcome(query)
+    outcome = read_outcome(query, code_param)
     return NO_OUTCOME if outcome is None else outcome
 
 

@@ -24,7 +24,7 @@ from ._token_file import (
     remove_leftovers,
     write_token_file,
 )
-from ._tokens import Tokens
+from ._tokens import CLIENT_CREDENTIALS, Tokens
 from ._unstoppable import unstoppable
 from .errors import TokenFileError, TokenFileUnusable
 
@@ -51,6 +51,8 @@ async def refresh(
     clock: Callable[[], datetime] = utcnow,
 ) -> Tokens:
     """Trade the file's refresh token for a new access token, rewrite the file, return it.
+    A file from ``client_credentials()`` has no refresh token: its client asks again, with
+    ``client_secret``.
 
     ``token_file`` defaults to ``default_token_file()``. When another process rewrites the file
     while this one waits for the lock, that refresh is the one used: no second request.
@@ -59,7 +61,7 @@ async def refresh(
     """
     path = _path(token_file)
     seen = read_token_file(path)
-    if seen.refresh_token is None:
+    if not _renewable(seen):
         raise _no_refresh_token(path, seen)
     settings = _Settings(client_secret or None, request_timeout, lock_timeout, clock)
     return await _refresh_file(path, settings, still_needed=lambda current: current == seen)
@@ -87,7 +89,7 @@ async def valid_access_token(
 
     if not needs_refresh(tokens):
         return tokens.access_token
-    if tokens.refresh_token is None:
+    if not _renewable(tokens):
         if tokens.expires_within(0, now=clock()):
             raise _no_refresh_token(path, tokens)
         log.warning(
@@ -137,11 +139,20 @@ async def _ask_and_save(path: Path, current: Tokens, settings: _Settings) -> Tok
     return fresh
 
 
-async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
-    from ._exchange import Client, refresh_tokens  # aiohttp: only when a request is made
+def _renewable(tokens: Tokens) -> bool:
+    return tokens.refresh_token is not None or tokens.grant == CLIENT_CREDENTIALS
 
-    if current.refresh_token is None:  # the file was replaced while this process waited
+
+async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
+    from ._exchange import Client, client_credentials_tokens, refresh_tokens  # aiohttp
+
+    if not _renewable(current):  # the file was replaced while this process waited
         raise _no_refresh_token(path, current)
+    if current.grant == CLIENT_CREDENTIALS and not settings.client_secret:
+        raise TokenFileUnusable(
+            f"The token file {path} holds client-credentials tokens, which are renewed by "
+            "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET)."
+        )
     _check_token_url(path, current.token_url)
     client = Client(
         token_url=current.token_url,
@@ -151,7 +162,10 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
         request_timeout=settings.request_timeout,
         clock=settings.clock,
     )
-    new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
+    if current.refresh_token is None:
+        new = await client_credentials_tokens(client, scope=current.scope)
+    else:
+        new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
     # The file keeps whole seconds: return exactly what it will hold (and err on the early side).
     obtained_at = new.obtained_at.replace(microsecond=0)
     new = replace(

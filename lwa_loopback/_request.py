@@ -20,11 +20,13 @@ from yarl import URL
 
 from ._consent import (
     Pkce,
+    check_application_id,
     check_client_id,
     consent_url,
     encode_scope_data,
     new_state,
     normalize_scopes,
+    seller_central_url,
 )
 from ._defaults import check_seconds, utcnow
 from ._endpoints import resolve_endpoints
@@ -68,6 +70,14 @@ class Request:
     paste: Reader | None = None
     certfile: Path | None = None
     keyfile: Path | None = None
+    #: A Selling Partner API sign-in: Seller Central's application id; None for LWA's page.
+    application_id: str | None = None
+    draft: bool = False
+
+    @property
+    def code_param(self) -> str:
+        """The query parameter that carries the code back (LWA.md section 7)."""
+        return "code" if self.application_id is None else "spapi_oauth_code"
 
     def client(self) -> Client:
         from ._exchange import Client
@@ -87,8 +97,14 @@ def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Reques
     ``ConfigurationError`` says what is wrong."""
     given = with_defaults(options)
     check_client_id(given["client_id"])
-    endpoints = resolve_endpoints(given["region"], given["authorize_url"], given["token_url"])
-    redirect_uri: str = given["redirect_uri"]
+    application_id = _seller_app(given)
+    endpoints = resolve_endpoints(
+        given["region"],
+        given["authorize_url"],
+        given["token_url"],
+        sp_api=application_id is not None,
+    )
+    redirect_uri = _return_url(given["redirect_uri"])
     _check_port(check_redirect_uri(redirect_uri), endpoints)
     paste: bool | Reader = given["paste"]
     return Request(
@@ -97,16 +113,42 @@ def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Reques
         region=given["region"],
         client_id=given["client_id"],
         client_secret=given["client_secret"] or None,
-        scopes=normalize_scopes(given["scope"]),
-        scope_data=encode_scope_data(given["scope_data"]),
-        token_file=_writable(given["token_file"]),
+        scopes=[] if application_id else normalize_scopes(given["scope"] or ()),
+        scope_data=None if application_id else encode_scope_data(given["scope_data"]),
+        token_file=writable_token_file(given["token_file"]),
         timeout=check_seconds("timeout", given["timeout"]),
         request_timeout=check_seconds("request_timeout", given["request_timeout"]),
         clock=clock,
         paste=_reader(paste, redirect_uri) if uses_paste(redirect_uri, paste) else None,
         certfile=_path(given["certfile"]),
         keyfile=_path(given["keyfile"]),
+        application_id=application_id,
+        draft=given["draft"],
     )
+
+
+def _seller_app(given: dict[str, Any]) -> str | None:
+    """The SP-API application id when ``sp_api`` is asked for, after its own checks."""
+    if not given["sp_api"]:
+        if given["draft"]:
+            raise ConfigurationError("`draft` applies to a Selling Partner sign-in (`sp_api`).")
+        return None
+    if not given["client_secret"]:
+        raise ConfigurationError(
+            "A Selling Partner sign-in needs the client secret (`client_secret`, or "
+            "LWA_CLIENT_SECRET): Seller Central's consent page has no PKCE, so the code is "
+            "exchanged with the secret alone."
+        )
+    return check_application_id(given["application_id"])
+
+
+def _return_url(redirect_uri: str | None) -> str:
+    if not redirect_uri:
+        raise ConfigurationError(
+            "No return URL: pass `redirect_uri`, exactly as registered for the client "
+            "(for example http://127.0.0.1:8080/callback)."
+        )
+    return redirect_uri
 
 
 def _path(value: str | os.PathLike[str] | None) -> Path | None:
@@ -124,7 +166,7 @@ def _check_port(url: URL, endpoints: Endpoints) -> None:
         )
 
 
-def _writable(token_file: str | os.PathLike[str] | None) -> Path | None:
+def writable_token_file(token_file: str | os.PathLike[str] | None) -> Path | None:
     """The token file's path, once it is known that a file can be written there.
 
     Checked before the browser opens: a code is spent once exchanged, so an unusable path
@@ -210,16 +252,28 @@ def start(request: Request) -> Started:
     state, pkce = new_state(), Pkce.new()
     started = Started(request, redirect_uri, "", state, pkce, return_url, sockets, ssl_context)
     try:
-        started.consent_url = consent_url(
-            request.endpoints.authorize_url,
-            client_id=request.client_id,
-            scopes=request.scopes,
-            redirect_uri=redirect_uri,
-            state=state,
-            pkce=pkce,
-            scope_data=request.scope_data,
-        )
+        started.consent_url = _consent_url(request, redirect_uri, state, pkce)
     except BaseException:
         started.close()
         raise
     return started
+
+
+def _consent_url(request: Request, redirect_uri: str, state: str, pkce: Pkce) -> str:
+    if request.application_id is not None:
+        return seller_central_url(
+            request.endpoints.authorize_url,
+            application_id=request.application_id,
+            redirect_uri=redirect_uri,
+            state=state,
+            draft=request.draft,
+        )
+    return consent_url(
+        request.endpoints.authorize_url,
+        client_id=request.client_id,
+        scopes=request.scopes,
+        redirect_uri=redirect_uri,
+        state=state,
+        pkce=pkce,
+        scope_data=request.scope_data,
+    )

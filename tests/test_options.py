@@ -1,32 +1,67 @@
-"""The login options are defined once (``_options.LOGIN_OPTIONS``): ``login()``'s keyword
-arguments and the ``login`` command's options correspond to it one to one."""
+"""The options are defined once (``_options.OPTIONS``): each flow's keyword arguments and each
+command's options correspond to it one to one."""
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import click
 import pytest
 
-from lwa_loopback import login, login_sync
+from lwa_loopback import (
+    client_credentials,
+    client_credentials_sync,
+    import_refresh_token,
+    import_refresh_token_sync,
+    login,
+    login_device,
+    login_device_sync,
+    login_sync,
+)
+from lwa_loopback._cli._grants import client_credentials as client_credentials_command
+from lwa_loopback._cli._grants import import_ as import_command
 from lwa_loopback._cli._login import login as login_command
-from lwa_loopback._options import BY_NAME, LIBRARY_ONLY, LOGIN_OPTIONS, Option
+from lwa_loopback._options import (
+    CLIENT_CREDENTIALS,
+    DEVICE,
+    IMPORT,
+    LIBRARY_ONLY,
+    LOGIN,
+    OPTIONS,
+    Option,
+    options_of,
+)
 from lwa_loopback._request import prepare
 
-#: The command's own options, which the library has no use for.
-CLI_ONLY = {"no_browser", "as_json"}
+FLOWS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
+    LOGIN: (login, login_sync),
+    DEVICE: (login_device, login_device_sync),
+    CLIENT_CREDENTIALS: (client_credentials, client_credentials_sync),
+    IMPORT: (import_refresh_token, import_refresh_token_sync),
+}
+#: Each command, the flows whose options it takes, and its own options.
+COMMANDS: list[tuple[click.Command, tuple[str, ...], set[str]]] = [
+    (login_command, (LOGIN, DEVICE), {"device", "no_browser", "as_json"}),
+    (client_credentials_command, (CLIENT_CREDENTIALS,), {"as_json"}),
+    (import_command, (IMPORT,), {"as_json"}),
+]
+EVERY = [(flow, option) for flow in FLOWS for option in options_of(flow)]
 
 
-def test_login_takes_every_option_and_the_library_only_ones() -> None:
-    parameters = inspect.signature(login).parameters
-    assert set(parameters) == set(BY_NAME) | set(LIBRARY_ONLY)
-    assert list(inspect.signature(login_sync).parameters) == list(parameters)
+@pytest.mark.parametrize("flow", FLOWS)
+def test_each_flow_takes_its_options_and_the_library_only_ones(flow: str) -> None:
+    function, synced = FLOWS[flow]
+    parameters = inspect.signature(function).parameters
+    assert set(parameters) == {o.name for o in options_of(flow)} | set(LIBRARY_ONLY[flow])
+    assert list(inspect.signature(synced).parameters) == list(parameters)
+    assert function.__name__ == flow
 
 
-@pytest.mark.parametrize("option", LOGIN_OPTIONS, ids=lambda option: option.name)
-def test_login_has_the_option_with_its_default(option: Option) -> None:
-    name = option.name
-    parameter = inspect.signature(login).parameters[name]
+@pytest.mark.parametrize(("flow", "option"), EVERY, ids=lambda x: getattr(x, "name", x))
+def test_each_flow_has_the_option_with_its_default(flow: str, option: Option) -> None:
+    parameter = inspect.signature(FLOWS[flow][0]).parameters[option.name]
     assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
     if option.required:
         assert parameter.default is inspect.Parameter.empty
@@ -34,23 +69,35 @@ def test_login_has_the_option_with_its_default(option: Option) -> None:
         assert parameter.default == option.default
 
 
-def test_the_command_has_exactly_the_options_plus_its_own() -> None:
-    names = {param.name for param in login_command.params if isinstance(param, click.Option)}
-    assert names == set(BY_NAME) | CLI_ONLY
+@pytest.mark.parametrize(
+    ("command", "flows", "own"), COMMANDS, ids=lambda x: getattr(x, "name", "")
+)
+def test_each_command_has_exactly_its_flows_options_plus_its_own(
+    command: click.Command, flows: tuple[str, ...], own: set[str]
+) -> None:
+    names = {param.name for param in command.params if isinstance(param, click.Option)}
+    assert names == {o.name for flow in flows for o in options_of(flow)} | own
 
 
-@pytest.mark.parametrize("option", LOGIN_OPTIONS, ids=lambda option: option.name)
+@pytest.mark.parametrize("option", OPTIONS, ids=lambda option: option.name)
 def test_each_command_option_is_built_from_the_table(option: Option) -> None:
-    [param] = [p for p in login_command.params if p.name == option.name]
-    assert isinstance(param, click.Option)
-    assert param.opts == [option.flag]
-    assert param.envvar == option.envvar
-    assert param.help == option.help
-    assert param.required == option.required
-    if option.kind == "flag":
-        assert param.is_flag
-    elif option.default is not None:
-        assert param.default == option.default
+    for command, flows, _ in COMMANDS:
+        if not option.flows & set(flows):
+            continue
+        [param] = [p for p in command.params if p.name == option.name]
+        assert isinstance(param, click.Option)
+        assert param.opts == [option.flag]
+        assert param.envvar == (None if option.kind == "flag" else option.envvar)
+        assert param.help == option.help
+        assert param.required == option.required
+        if option.kind == "flag":
+            assert param.is_flag
+        elif option.default is not None:
+            assert param.default == option.default
+
+
+def test_every_option_is_taken_by_some_flow() -> None:
+    assert all(option.flows <= set(FLOWS) and option.flows for option in OPTIONS)
 
 
 def test_an_unknown_option_is_refused_like_any_keyword_argument() -> None:

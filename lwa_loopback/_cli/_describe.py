@@ -8,7 +8,7 @@ from typing import Any
 
 from .._endpoints import is_amazon, server_name
 from .._refresh import why_no_refresh_token
-from .._tokens import Tokens
+from .._tokens import CLIENT_CREDENTIALS, Tokens
 from ..errors import shown
 
 _SHOWN = 8  # "Atza|IwE...": enough to tell two tokens apart, far too little to use one
@@ -46,6 +46,7 @@ def describe(tokens: Tokens, token_file: Path, now: datetime) -> dict[str, Any]:
         **tokens.to_json(),
         "access_token": mask(tokens.access_token),
         "refresh_token": None if tokens.refresh_token is None else mask(tokens.refresh_token),
+        "mws_auth_token": None if tokens.mws_auth_token is None else mask(tokens.mws_auth_token),
         "has_refresh_token": tokens.refresh_token is not None,
         "seconds_left": seconds_left,
         "expired": seconds_left <= 0,
@@ -56,11 +57,12 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     """The same as ``describe()``, as lines for a person."""
     seen = describe(tokens, token_file, now)
     expires_at = seen["expires_at"].replace("T", " ").replace("Z", " UTC")
-    refresh = (
-        f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
-        if tokens.refresh_token is not None
-        else f"none: {why_no_refresh_token(tokens)}"
-    )
+    if tokens.refresh_token is not None:
+        refresh = f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
+    elif tokens.grant == CLIENT_CREDENTIALS:
+        refresh = "none (client credentials: `lwa-loopback token` asks again with the secret)"
+    else:
+        refresh = f"none: {why_no_refresh_token(tokens)}"
     server = (
         ("Region", tokens.region or "(not recorded)")
         if is_amazon(tokens.token_url)
@@ -69,6 +71,8 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     rows = [
         ("Token file", seen["token_file"]),
         ("Client id", tokens.client_id),
+        ("Grant", _GRANT_WORDS.get(tokens.grant, tokens.grant)),
+        *([("Selling partner", tokens.selling_partner_id)] if tokens.selling_partner_id else []),
         server,
         ("Scopes", tokens.scope or "(none recorded)"),
         (
@@ -80,7 +84,15 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
         ("Token endpoint", tokens.token_url),
     ]
     # Every value but the path and the dates came from a server or a file: no terminal escapes.
-    return "\n".join(f"{label + ':':<16}{shown(str(value))}" for label, value in rows)
+    width = max(len(label) for label, _ in rows) + 2  # the values in one column
+    return "\n".join(f"{label + ':':<{width}}{shown(str(value))}" for label, value in rows)
+
+
+_GRANT_WORDS = {
+    "authorization_code": "authorization_code (a browser sign-in)",
+    "device_code": "device_code (signed in on another device)",
+    "client_credentials": "client_credentials (the client's own token)",
+}
 
 
 def _expiry(seconds_left: int) -> str:

@@ -11,6 +11,7 @@ import sys
 import click
 
 from ._demo import demo
+from ._grants import client_credentials, import_
 from ._login import login
 from ._output import SETTINGS
 from ._tokens import refresh, show, token
@@ -25,7 +26,7 @@ def main() -> None:
     """
 
 
-for command in (login, demo, refresh, token, show):
+for command in (login, client_credentials, import_, demo, refresh, token, show):
     main.add_command(command)
 
 

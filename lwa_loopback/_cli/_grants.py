@@ -1,0 +1,71 @@
+"""``lwa-loopback client-credentials`` and ``lwa-loopback import``: token files without a
+browser sign-in. Their options come from the one table (``_options.OPTIONS``)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .._options import CLIENT_CREDENTIALS, IMPORT
+from ._exits import handles_errors
+from ._login import options_of, taken_by, with_token_file
+from ._output import SETTINGS, say, show_logs
+from ._signals import run_async
+
+_JSON = click.option(
+    "--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout."
+)
+# The refresh token never goes on the command line, where `ps` and the shell history see it.
+_MAX_PASTED = 64 * 1024
+
+
+@click.command("client-credentials", context_settings=SETTINGS)
+@options_of(CLIENT_CREDENTIALS)
+@_JSON
+@handles_errors()
+def client_credentials(as_json: bool, **options: Any) -> None:
+    """An access token for the client itself (grantless SP-API operations, the Appstore API,
+    Alexa skill messaging): no browser, no refresh token.
+
+    `lwa-loopback token` and `refresh` ask again, with the client secret, when it expires.
+    """
+    from .._client_credentials import client_credentials as ask
+
+    options = with_token_file(taken_by(CLIENT_CREDENTIALS, options))
+    show_logs()
+    tokens = run_async(lambda: ask(**options))
+    say(
+        f"Got an access token for scope {tokens.scope or '(none named)'}, valid for "
+        f"{tokens.expires_in // 60} minutes. Saved to {options['token_file']}."
+    )
+    if as_json:
+        click.echo(tokens.dumps(), nl=False)
+
+
+@click.command("import", context_settings=SETTINGS)
+@options_of(IMPORT)
+@_JSON
+@handles_errors()
+def import_(as_json: bool, **options: Any) -> None:
+    """Make a token file from a refresh token given on standard input (a private SP-API app's
+    self-authorization shows one), after one refresh proves that it works.
+
+    \b
+      lwa-loopback import --client-id amzn1.application-oa2-client.... < refresh-token.txt
+    """
+    from .._import import import_refresh_token
+
+    options = with_token_file(taken_by(IMPORT, options))
+    if sys.stdin.isatty():
+        say("Paste the refresh token (Atzr|...) and press Enter:")
+    refresh_token = sys.stdin.readline(_MAX_PASTED)
+    show_logs()
+    tokens = run_async(lambda: import_refresh_token(refresh_token, **options))
+    say(
+        f"Imported. The refresh token works: {options['token_file']} holds an access token "
+        f"valid for {tokens.expires_in // 60} minutes."
+    )
+    if as_json:
+        click.echo(tokens.dumps(), nl=False)

@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -66,10 +67,28 @@ class Run:
 
 #: ``--ours-from DIR``: run lwa-loopback from another checkout (a before/after comparison).
 OURS_FROM: str | None = None
+#: Where both tools' compiled bytecode goes for this run (see ``with_bytecode``).
+BYTECODE = ""
+
+
+def with_bytecode(env: dict[str, str]) -> dict[str, str]:
+    """Both tools start from compiled bytecode, as after any install.
+
+    ``pip install`` compiled google-auth-oauthlib's modules; this checkout's are compiled on
+    first import, but only where writing bytecode is allowed: under PYTHONDONTWRITEBYTECODE
+    (set in some sandboxes and CI images) every run of ours would compile its modules again.
+    One private cache for both tools, filled by the warm-up run, keeps the race even.
+    """
+    assert BYTECODE, "set by main()"
+    env = {**env, "PYTHONPYCACHEPREFIX": BYTECODE}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def command(tool: str, lwa: FakeLWA, out_file: Path) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LWA_CLIENT_SECRET": lwa.client_secret}
+    env = with_bytecode(
+        {**os.environ, "PYTHONUNBUFFERED": "1", "LWA_CLIENT_SECRET": lwa.client_secret}
+    )
     if OURS_FROM is not None and tool == OURS:
         env["PYTHONPATH"] = OURS_FROM
     if tool == GOOGLE:
@@ -437,17 +456,19 @@ def main() -> None:
     parser.add_argument("--plugin-runs", type=int, default=30)
     parser.add_argument("--concurrent-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    global OURS_FROM
+    global OURS_FROM, BYTECODE
     OURS_FROM = args.ours_from
     if args.concurrent_child:
         print(json.dumps(asyncio.run(concurrent_flows(args.concurrent_child))))
         return
+    BYTECODE = tempfile.mkdtemp(prefix="lwa-bench-pycache-")
     with FakeLWA().in_background() as lwa:
         instant = compare(lwa, args.runs, 0.0)
         paused = compare(lwa, args.runs, args.consent_pause)
         # google-auth-oauthlib serves exactly one request: a single stray one ends its flow.
         strays = [stray_load(OURS, lwa, args.junk), stray_load(GOOGLE, lwa, 1)]
     concurrent = concurrent_in_child(args.flows)
+    shutil.rmtree(BYTECODE, ignore_errors=True)
     for line in report(instant, paused, args.consent_pause, strays, concurrent, args.runs):
         print(line)
     for line in in_process_rows(args.in_process_runs):

@@ -5,7 +5,8 @@
 pytest imports every installed plugin in every project, whether its tests log in or not, so
 the plugin must cost next to nothing until a test uses one of its fixtures. Each run collects
 a folder holding one trivial test (``pytest --collect-only -q``, with a ``pytest.ini`` of its
-own so that no other project's settings apply), with the plugin and without it, interleaved:
+own so that no other project's settings apply), with the plugin and without it, interleaved,
+from compiled bytecode kept in that folder (as after an install):
 
 - on bare pytest (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``), the plugin given by ``-p`` or not:
   the plugin's own cost, measured against little else;
@@ -48,7 +49,10 @@ def tiny_project(folder: Path) -> Path:
 
 def once(command: Command, cwd: Path) -> float:
     argv, extra = command
-    env = {**os.environ, **extra}
+    # From compiled bytecode, as after any install (PYTHONDONTWRITEBYTECODE, set in some
+    # sandboxes, would make pytest compile and rewrite the plugin again on every run).
+    env = {**os.environ, **extra, "PYTHONPYCACHEPREFIX": str(cwd / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     started = time.perf_counter()
     subprocess.run(
         argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True

@@ -63,7 +63,6 @@ class DevicePair:
 
     user_code: str
     device_code: str
-    client_id: str
     scope: str
     expires_at: float
     interval: float
@@ -109,10 +108,10 @@ class DeviceFlow:
 
     # -- POST /auth/o2/create/codepair -------------------------------------------------------
     async def _codepair(self, request: web.Request) -> web.Response:
+        fake = self._fake
         form = await form_fields(request)
         basic = basic_auth(request.headers.get("Authorization"))
-        self._fake.requests.append(SeenRequest(request.method, request.path, form, basic))
-        fake = self._fake
+        fake.requests.append(SeenRequest(request.method, request.path, form, basic))
         if wrong_client(with_basic_auth(form, basic), fake.client_id, fake.client_secret):
             return client_authentication_failed()
         problem = _codepair_problem(form)
@@ -125,7 +124,6 @@ class DeviceFlow:
         pair = DevicePair(
             user_code=self._new_user_code(),
             device_code="fake-device-code." + secrets.token_urlsafe(48),
-            client_id=fake.client_id,
             scope=scope,
             expires_at=fake.clock() + fake.device_code_lifetime,
             interval=fake.device_interval,

@@ -31,7 +31,6 @@ async def client_credentials(
     required. Written to ``token_file`` when given."""
     given = picked(locals(), CLIENT_CREDENTIALS)  # first: before any name is imported here
     from ._exchange import client_credentials_tokens
-    from ._lock import save_tokens
     from ._prepared import prepare_client
 
     if not client_secret:
@@ -39,10 +38,9 @@ async def client_credentials(
             "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET)."
         )
     prepared = prepare_client(given, CLIENT_CREDENTIALS, clock, scope_required=True)
-    tokens = await client_credentials_tokens(prepared.client, scope=prepared.scope)
-    if prepared.token_file is not None:
-        await save_tokens(prepared.token_file, tokens)
-    return tokens
+    return await prepared.keep(
+        await client_credentials_tokens(prepared.client, scope=prepared.scope)
+    )
 
 
 client_credentials_sync = synced(

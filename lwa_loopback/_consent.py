@@ -73,8 +73,8 @@ def encode_scope_data(scope_data: str | Mapping[str, Any] | None) -> str | None:
     return json.dumps(scope_data, separators=(",", ":"))
 
 
-def check_client_id(client_id: str) -> None:
-    if not client_id.strip():
+def check_client_id(client_id: str | None) -> None:
+    if not client_id or not client_id.strip():
         raise ConfigurationError("The client id is empty: pass `client_id`.")
     if len(client_id.encode()) > MAX_CLIENT_ID_BYTES:
         raise ConfigurationError(

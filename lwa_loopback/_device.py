@@ -82,11 +82,7 @@ async def login_device(
         tokens = await _poll(plan, pair)
     finally:
         await _settle(helper)
-    if plan.token_file is not None:
-        from ._lock import save_tokens
-
-        await save_tokens(plan.token_file, tokens)
-    return tokens
+    return await plan.keep(tokens)
 
 
 async def _code_pair(plan: Prepared) -> CodePair:

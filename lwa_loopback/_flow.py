@@ -16,6 +16,7 @@ import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +199,7 @@ async def _finish(
     except ExchangeError as exc:
         answer(_pages.exchange_failed(str(exc), server_name(request.endpoints.authorize_url)))
         raise
+    tokens = replace(tokens, sign_in=request.sign_in or None)
     token_file = request.token_file
     if token_file is not None:
         from ._lock import save_tokens

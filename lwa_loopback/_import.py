@@ -35,7 +35,6 @@ async def import_refresh_token(
     given = picked(locals(), IMPORT)  # first: before any name is imported here
     from . import _token_json
     from ._exchange import refresh_tokens
-    from ._lock import save_tokens
     from ._prepared import prepare_client
 
     try:
@@ -53,9 +52,7 @@ async def import_refresh_token(
         refresh_token=tokens.refresh_token or refresh_token,
         selling_partner_id=selling_partner_id,
     )
-    if prepared.token_file is not None:
-        await save_tokens(prepared.token_file, tokens)
-    return tokens
+    return await prepared.keep(tokens)
 
 
 import_refresh_token_sync = synced(

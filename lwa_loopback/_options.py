@@ -11,6 +11,7 @@ the code that uses it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,9 @@ class Option:
     #: The command line's flag, when it is not the name with dashes (``token_file`` is --out).
     cli_flag: str | None = None
     flows: frozenset[str] = frozenset({LOGIN})
+    #: Kept in the token file (``sign_in``), for ``login --profile NAME`` to sign in again:
+    #: never a secret, and nothing that only concerns one run.
+    remembered: bool = True
 
     @property
     def flag(self) -> str:
@@ -59,6 +63,7 @@ OPTIONS: tuple[Option, ...] = (
         "client credentials need it). Prefer the environment variable to the command line.",
         envvar="LWA_CLIENT_SECRET",
         flows=frozenset({LOGIN, CLIENT_CREDENTIALS, IMPORT}),
+        remembered=False,
     ),
     Option(
         "redirect_uri",
@@ -139,6 +144,7 @@ OPTIONS: tuple[Option, ...] = (
         kind="path",
         cli_flag="--out",
         flows=EVERY_FLOW,
+        remembered=False,
     ),
     Option(
         "timeout",
@@ -146,6 +152,7 @@ OPTIONS: tuple[Option, ...] = (
         default=LOGIN_TIMEOUT,
         envvar="LWA_TIMEOUT",
         kind="seconds",
+        remembered=False,
     ),
     Option(
         "request_timeout",
@@ -154,6 +161,7 @@ OPTIONS: tuple[Option, ...] = (
         envvar="LWA_REQUEST_TIMEOUT",
         kind="seconds",
         flows=EVERY_FLOW,
+        remembered=False,
     ),
     Option(
         "paste",
@@ -161,6 +169,7 @@ OPTIONS: tuple[Option, ...] = (
         "machines). Chosen by itself for a return URL that is not loopback.",
         default=False,
         kind="flag",
+        remembered=False,
     ),
     Option(
         "certfile",
@@ -208,3 +217,27 @@ def with_defaults(given: dict[str, Any], flow: str = LOGIN) -> dict[str, Any]:
 def picked(values: dict[str, Any], flow: str) -> dict[str, Any]:
     """``flow``'s options out of a call's ``locals()``: its keyword arguments, by the table."""
     return {option.name: values[option.name] for option in options_of(flow)}
+
+
+def remembered(given: dict[str, Any], flow: str) -> dict[str, str | bool]:
+    """The options of a sign-in worth keeping in its token file (``Option.remembered``), as
+    plain JSON values; the unset ones are left out."""
+    import json
+    import os
+
+    kept: dict[str, str | bool] = {}
+    for option in options_of(flow):
+        value = given.get(option.name)
+        if not option.remembered or value is None or value is False or value == ():
+            continue
+        if isinstance(value, bool):
+            kept[option.name] = value
+        elif isinstance(value, os.PathLike):
+            kept[option.name] = os.fspath(value)
+        elif isinstance(value, str):
+            kept[option.name] = value
+        elif isinstance(value, Mapping):
+            kept[option.name] = json.dumps(value, separators=(",", ":"))
+        else:  # several values (scopes): space-separated, as LWA takes them
+            kept[option.name] = " ".join(str(item) for item in value)
+    return kept

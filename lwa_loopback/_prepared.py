@@ -4,7 +4,7 @@ refresh token), checked before anything is sent, as ``login()``'s are (``_reques
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from ._consent import check_client_id, encode_scope_data, normalize_scopes
 from ._defaults import check_seconds
 from ._endpoints import resolve_endpoints
-from ._options import with_defaults
+from ._options import remembered, with_defaults
 from ._request import writable_token_file
 
 if TYPE_CHECKING:
     from ._exchange import Client
+    from ._tokens import Tokens
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,18 @@ class Prepared:
     scope_data: str | None
     codepair_url: str
     token_file: Path | None
+    #: The options worth keeping in the token file (``_options.remembered``).
+    sign_in: dict[str, str | bool]
+
+    async def keep(self, tokens: Tokens) -> Tokens:
+        """The tokens with the options they were obtained with, written to the token file
+        when there is one (``TokenFileError``, holding them, when it cannot be written)."""
+        from ._lock import save_tokens
+
+        tokens = replace(tokens, sign_in=self.sign_in or None)
+        if self.token_file is not None:
+            await save_tokens(self.token_file, tokens)
+        return tokens
 
 
 def prepare_client(
@@ -60,4 +73,5 @@ def prepare_client(
         scope_data=encode_scope_data(options.get("scope_data")),
         codepair_url=endpoints.codepair_url,
         token_file=writable_token_file(options["token_file"]),
+        sign_in=remembered(options, flow),
     )

@@ -37,7 +37,7 @@ from ._loopback import (
     is_loopback,
     parse_return_url,
 )
-from ._options import with_defaults
+from ._options import LOGIN, remembered, with_defaults
 from ._regions import Endpoints
 from ._token_file import check_writable
 from .errors import ConfigurationError, TokenFileUnusable
@@ -73,6 +73,8 @@ class Request:
     #: A Selling Partner API sign-in: Seller Central's application id; None for LWA's page.
     application_id: str | None = None
     draft: bool = False
+    #: The options worth keeping in the token file (``_options.remembered``).
+    sign_in: dict[str, str | bool] = field(default_factory=dict)
 
     @property
     def code_param(self) -> str:
@@ -124,6 +126,7 @@ def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Reques
         keyfile=_path(given["keyfile"]),
         application_id=application_id,
         draft=given["draft"],
+        sign_in=remembered(given, LOGIN),
     )
 
 

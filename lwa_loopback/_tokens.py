@@ -44,6 +44,9 @@ class Tokens:
     grant: str = AUTHORIZATION_CODE
     selling_partner_id: str | None = None
     mws_auth_token: str | None = field(default=None, repr=False)
+    #: The options the tokens were obtained with, never a secret: ``login --profile NAME``
+    #: signs in again with them.
+    sign_in: dict[str, str | bool] | None = None
 
     def __post_init__(self) -> None:
         if self.expires_at is _COMPUTED:
@@ -61,6 +64,7 @@ class Tokens:
             grant=self.grant,
             selling_partner_id=self.selling_partner_id,
             mws_auth_token=self.mws_auth_token,
+            sign_in=self.sign_in,
         )
         if new.refresh_token is not None:
             return kept
@@ -86,7 +90,7 @@ class Tokens:
         if self.client_secret_sent is not None:
             data["client_secret_sent"] = self.client_secret_sent
         data["grant"] = self.grant
-        for name in ("selling_partner_id", "mws_auth_token"):
+        for name in ("selling_partner_id", "mws_auth_token", "sign_in"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         return data

@@ -75,9 +75,12 @@ async def test_token_file_holds_the_documented_fields_and_no_secret(
         "token_url",
         "client_secret_sent",
         "grant",
+        "sign_in",
     }
     assert saved["client_secret_sent"] is True
     assert saved["grant"] == "authorization_code"
+    assert saved["sign_in"]["client_id"] == lwa.client_id
+    assert "client_secret" not in saved["sign_in"]
     assert saved["expires_at"].endswith("Z") and saved["obtained_at"].endswith("Z")
     assert saved["client_id"] == lwa.client_id
     assert saved["token_url"] == lwa.token_url

@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from .._options import CLIENT_CREDENTIALS, IMPORT
+from ._build import options_of, taken_by
 from ._exits import handles_errors
-from ._login import options_of, taken_by, with_token_file
 from ._output import SETTINGS, say, show_logs
+from ._profiles import profile_option, token_file
 from ._signals import run_async
 
 _JSON = click.option(
@@ -22,18 +23,23 @@ _MAX_PASTED = 64 * 1024
 
 
 @click.command("client-credentials", context_settings=SETTINGS)
+@profile_option
 @options_of(CLIENT_CREDENTIALS)
 @_JSON
 @handles_errors()
-def client_credentials(as_json: bool, **options: Any) -> None:
+def client_credentials(profile: str | None, as_json: bool, **options: Any) -> None:
     """An access token for the client itself (grantless SP-API operations, the Appstore API,
     Alexa skill messaging): no browser, no refresh token.
 
     `lwa-loopback token` and `refresh` ask again, with the client secret, when it expires.
     """
+    options["token_file"] = token_file("token_file", options["token_file"], profile)[0]
+    run_client_credentials(taken_by(CLIENT_CREDENTIALS, options), as_json)
+
+
+def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
     from .._client_credentials import client_credentials as ask
 
-    options = with_token_file(taken_by(CLIENT_CREDENTIALS, options))
     show_logs()
     tokens = run_async(lambda: ask(**options))
     say(
@@ -45,10 +51,11 @@ def client_credentials(as_json: bool, **options: Any) -> None:
 
 
 @click.command("import", context_settings=SETTINGS)
+@profile_option
 @options_of(IMPORT)
 @_JSON
 @handles_errors()
-def import_(as_json: bool, **options: Any) -> None:
+def import_(profile: str | None, as_json: bool, **options: Any) -> None:
     """Make a token file from a refresh token given on standard input (a private SP-API app's
     self-authorization shows one), after one refresh proves that it works.
 
@@ -57,7 +64,8 @@ def import_(as_json: bool, **options: Any) -> None:
     """
     from .._import import import_refresh_token
 
-    options = with_token_file(taken_by(IMPORT, options))
+    options["token_file"] = token_file("token_file", options["token_file"], profile)[0]
+    options = taken_by(IMPORT, options)
     if sys.stdin.isatty():
         say("Paste the refresh token (Atzr|...) and press Enter:")
     refresh_token = sys.stdin.readline(_MAX_PASTED)

@@ -3,71 +3,23 @@ device flow): its options are built from the one table, ``_options.OPTIONS``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._options import DEVICE, LOGIN, OPTIONS, Option
-from .._regions import REGIONS
+from .._options import CLIENT_CREDENTIALS, DEVICE, LOGIN
+from .._token_json import DEVICE_CODE
+from ._build import options_of, taken_by
 from ._exits import handles_errors
+from ._grants import run_client_credentials
 from ._output import SETTINGS, announce, say, show_logs, system_browser
+from ._profiles import profile_option, replayed, token_file
 from ._signals import run_async, sigterm_raises
 
 if TYPE_CHECKING:
     from .._request import Request
     from .._tokens import Tokens
-
-_SECONDS = click.FloatRange(min=0, min_open=True)
-_PATH = click.Path(dir_okay=False, path_type=Path)
-
-
-def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The click option for one login option: same name, default, help and variable."""
-    settings: dict[str, Any] = {
-        "help": option.help,
-        "envvar": option.envvar,
-        "show_envvar": option.envvar is not None,
-    }
-    if option.kind == "flag":
-        settings.update(is_flag=True, envvar=None, show_envvar=False)
-    elif option.kind == "several":
-        settings.update(multiple=True)
-    elif option.kind == "path":
-        settings.update(type=_PATH)
-    elif option.kind == "seconds":
-        settings.update(type=_SECONDS)
-    elif option.kind == "choice":
-        settings.update(type=click.Choice(list(REGIONS)))
-    if option.default is not None and option.kind != "flag":
-        settings.update(default=option.default, show_default=True)
-    return click.option(option.flag, option.name, required=option.required, **settings)
-
-
-def options_of(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate a command with every option the ``flows`` take, in the table's order."""
-
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(OPTIONS):
-            if option.flows & set(flows):
-                command = click_option(option)(command)
-        return command
-
-    return decorate
-
-
-def taken_by(flow: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The command's values of the options ``flow`` takes (the device flow has no
-    redirect_uri, a browser sign-in no codepair_url)."""
-    return {option.name: options[option.name] for option in OPTIONS if flow in option.flows}
-
-
-def with_token_file(options: dict[str, Any]) -> dict[str, Any]:
-    """The command writes a token file, where the library writes none unless told."""
-    from .._token_file import default_token_file
-
-    return {**options, "token_file": (options["token_file"] or default_token_file()).expanduser()}
 
 
 @click.command(context_settings=SETTINGS)
@@ -77,11 +29,14 @@ def with_token_file(options: dict[str, Any]) -> dict[str, Any]:
     help="The device flow (code-based linking): for a machine with no browser. Open the "
     "address shown on any device and enter the code; no return URL, no client secret.",
 )
+@profile_option
 @options_of(LOGIN, DEVICE)
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
 @handles_errors()
-def login(device: bool, no_browser: bool, as_json: bool, **options: Any) -> None:
+def login(
+    device: bool, profile: str | None, no_browser: bool, as_json: bool, **options: Any
+) -> None:
     """Sign in once and save the tokens: through the browser, or with --device on any device.
 
     Listens on the return URL, opens the consent page, exchanges the code LWA sends back at
@@ -90,13 +45,22 @@ def login(device: bool, no_browser: bool, as_json: bool, **options: Any) -> None
     consent page is Seller Central's (Selling Partner API website authorization). With
     --device there is no return URL: open the address shown on any device, enter the code.
     """
-    if device:
-        _device_login(with_token_file(taken_by(DEVICE, options)), no_browser, as_json)
-        return
+    path, by_profile = token_file("token_file", options["token_file"], profile)
+    options["token_file"], grant = path, None
+    if by_profile:
+        options, grant = replayed(options, path)
+    if grant == CLIENT_CREDENTIALS and not device:
+        run_client_credentials(taken_by(CLIENT_CREDENTIALS, options), as_json)
+    elif device or grant == DEVICE_CODE:
+        _device_login(taken_by(DEVICE, options), no_browser, as_json)
+    else:
+        _browser_login(taken_by(LOGIN, options), no_browser, as_json)
+
+
+def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> None:
     from .._endpoints import is_amazon, server_name
     from .._request import prepare, start
 
-    options = with_token_file(taken_by(LOGIN, options))
     show_logs()
     with sigterm_raises():
         # Checked, bound and printed before asyncio and aiohttp are even imported: the person

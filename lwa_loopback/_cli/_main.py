@@ -14,6 +14,7 @@ from ._demo import demo
 from ._grants import client_credentials, import_
 from ._login import login
 from ._output import SETTINGS
+from ._profiles import profiles
 from ._tokens import refresh, show, token
 
 
@@ -26,7 +27,7 @@ def main() -> None:
     """
 
 
-for command in (login, client_credentials, import_, demo, refresh, token, show):
+for command in (login, client_credentials, import_, demo, refresh, token, show, profiles):
     main.add_command(command)
 
 

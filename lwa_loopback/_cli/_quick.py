@@ -62,9 +62,9 @@ def _still_valid(
     options = _token_options(args)
     if options is None:
         return None
-    path, min_valid, form = options
-    path = path or environ.get("LWA_TOKEN_FILE") or _token_json.default_path(environ)
+    file, profile, min_valid, form = options
     try:
+        path = _token_json.choose_path(file, profile, environ)
         fields = _token_json.parse(_token_json.loads(_token_json.read(os.path.expanduser(path))))
     except (OSError, ValueError):
         return None  # the full command says what is wrong
@@ -73,11 +73,12 @@ def _still_valid(
     return fields, form
 
 
-_OPTIONS = ("--file", "--min-valid", "--format")
+_OPTIONS = ("--file", "--profile", "--min-valid", "--format")
 
 
-def _token_options(args: Sequence[str]) -> tuple[str | None, int, str] | None:
-    """``token [--file PATH] [--min-valid N] [--format F]``, in any order and either spelling;
+def _token_options(args: Sequence[str]) -> tuple[str | None, str | None, int, str] | None:
+    """``token [--file PATH] [--profile NAME] [--min-valid N] [--format F]``, in any order and
+    either spelling;
     None for anything else (help, another option, another command, a format it does not know)."""
     if not args or args[0] != "token":
         return None
@@ -101,4 +102,4 @@ def _token_options(args: Sequence[str]) -> tuple[str | None, int, str] | None:
     form = values.get("--format", _token_formats.FORMATS[0])
     if min_valid < 0 or form not in _token_formats.FORMATS:
         return None
-    return values.get("--file"), min_valid, form
+    return values.get("--file"), values.get("--profile"), min_valid, form

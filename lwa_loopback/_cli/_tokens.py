@@ -12,11 +12,13 @@ from pathlib import Path
 import click
 
 from .._defaults import MIN_VALID
-from .._token_file import default_token_file, read_token_file
+from .._token_file import read_token_file
 from .._token_formats import FORMATS, render
 from .._tokens import Tokens
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
+from ._profiles import profile_option
+from ._profiles import token_file as profile_token_file
 from ._signals import run_async
 
 #: The token commands name the token file --file (``login`` writes it with --out).
@@ -41,16 +43,17 @@ _secret_option = click.option(
 
 @click.command(context_settings=SETTINGS)
 @_file_option
+@profile_option
 @_secret_option
 @handles_errors(_FLAGS)
-def refresh(token_file: Path | None, client_secret: str | None) -> None:
+def refresh(token_file: Path | None, profile: str | None, client_secret: str | None) -> None:
     """Get a new access token with the file's refresh token, and rewrite the file (0600).
 
     Processes refreshing the same file at once make one request between them.
     """
     from .._refresh import refresh as run_refresh
 
-    path = token_file or default_token_file()
+    path = chosen(token_file, profile)
     show_logs(_FLAGS)
     tokens = run_async(lambda: run_refresh(path, client_secret=client_secret))
     say(f"Refreshed. {path} holds an access token valid for {tokens.expires_in // 60} minutes.")
@@ -58,6 +61,7 @@ def refresh(token_file: Path | None, client_secret: str | None) -> None:
 
 @click.command(context_settings=SETTINGS)
 @_file_option
+@profile_option
 @click.option(
     "--min-valid",
     default=MIN_VALID,
@@ -78,7 +82,13 @@ def refresh(token_file: Path | None, client_secret: str | None) -> None:
 )
 @_secret_option
 @handles_errors(_FLAGS)
-def token(token_file: Path | None, min_valid: int, form: str, client_secret: str | None) -> None:
+def token(
+    token_file: Path | None,
+    profile: str | None,
+    min_valid: int,
+    form: str,
+    client_secret: str | None,
+) -> None:
     """Print a valid access token on stdout; refresh it first when it is about to expire.
 
     \b
@@ -86,7 +96,7 @@ def token(token_file: Path | None, min_valid: int, form: str, client_secret: str
       lwa-loopback token --format header | curl -H @- https://api.amazon.com/user/profile
       set -a; eval "$(lwa-loopback token --format env)"; set +a
     """
-    tokens = _valid_tokens(token_file or default_token_file(), min_valid, client_secret)
+    tokens = _valid_tokens(chosen(token_file, profile), min_valid, client_secret)
     output = render(
         form,
         access_token=tokens.access_token,
@@ -113,6 +123,7 @@ def _valid_tokens(path: Path, min_valid: int, client_secret: str | None) -> Toke
 
 @click.command(context_settings=SETTINGS)
 @_file_option
+@profile_option
 @click.option(
     "--json",
     "as_json",
@@ -120,17 +131,22 @@ def _valid_tokens(path: Path, min_valid: int, client_secret: str | None) -> Toke
     help="The same as JSON, for scripts (tokens masked there too).",
 )
 @handles_errors(_FLAGS)
-def show(token_file: Path | None, as_json: bool) -> None:
+def show(token_file: Path | None, profile: str | None, as_json: bool) -> None:
     """What the token file holds: client, region, scopes, expiry. Tokens are masked."""
     import json
     from datetime import datetime, timezone
 
     from ._describe import describe, render
 
-    path = token_file or default_token_file()
+    path = chosen(token_file, profile)
     tokens = read_token_file(path)
     now = datetime.now(timezone.utc)
     if as_json:
         click.echo(json.dumps(describe(tokens, path, now), indent=2))
     else:
         click.echo(render(tokens, path, now))
+
+
+def chosen(token_file: Path | None, profile: str | None) -> Path:
+    """--file, else --profile, else LWA_TOKEN_FILE, else LWA_PROFILE, else the default."""
+    return profile_token_file("token_file", token_file, profile)[0]

@@ -1,0 +1,58 @@
+"""The click options of the commands, built from the one table (``_options.OPTIONS``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._options import OPTIONS, Option
+from .._regions import REGIONS
+
+_SECONDS = click.FloatRange(min=0, min_open=True)
+_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click option for one login option: same name, default, help and variable."""
+    settings: dict[str, Any] = {
+        "help": option.help,
+        "envvar": option.envvar,
+        "show_envvar": option.envvar is not None,
+    }
+    if option.kind == "flag":
+        settings.update(is_flag=True, envvar=None, show_envvar=False)
+    elif option.kind == "several":
+        settings.update(multiple=True)
+    elif option.kind == "path":
+        settings.update(type=_PATH)
+    elif option.kind == "seconds":
+        settings.update(type=_SECONDS)
+    elif option.kind == "choice":
+        settings.update(type=click.Choice(list(REGIONS)))
+    if option.default is not None and option.kind != "flag":
+        settings.update(default=option.default, show_default=True)
+    if option.required:
+        # Checked by the library, in its words, so that a profile can supply it.
+        settings["help"] = option.help + " [required]"
+    return click.option(option.flag, option.name, **settings)
+
+
+def options_of(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a command with every option the ``flows`` take, in the table's order."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(OPTIONS):
+            if option.flows & set(flows):
+                command = click_option(option)(command)
+        return command
+
+    return decorate
+
+
+def taken_by(flow: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The command's values of the options ``flow`` takes (the device flow has no
+    redirect_uri, a browser sign-in no codepair_url)."""
+    return {option.name: options[option.name] for option in OPTIONS if flow in option.flows}

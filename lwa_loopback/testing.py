@@ -47,8 +47,10 @@ from ._fake import TokenFailure as TokenFailure
 from ._fake import VisitedPage as VisitedPage
 
 __all__ = [
+    "FAKE_APPLICATION_ID",
     "FAKE_CLIENT_ID",
     "FAKE_CLIENT_SECRET",
+    "FAKE_SELLING_PARTNER_ID",
     "FakeLWA",
     "HeadlessBrowser",
     "SeenRequest",

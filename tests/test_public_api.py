@@ -18,8 +18,10 @@ from lwa_loopback import _HOMES
 # What each constant is; every other public name is a class (Capitalized) or a function.
 CONSTANTS: dict[str, type] = {
     "REGIONS": Mapping,
+    "FAKE_APPLICATION_ID": str,
     "FAKE_CLIENT_ID": str,
     "FAKE_CLIENT_SECRET": str,
+    "FAKE_SELLING_PARTNER_ID": str,
 }
 PUBLIC = [(lwa_loopback, name) for name in lwa_loopback.__all__] + [
     (lwa_loopback.testing, name) for name in lwa_loopback.testing.__all__

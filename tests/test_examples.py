@@ -154,6 +154,53 @@ async def test_the_data_portability_example_sends_a_bearer_header(
     }
 
 
+async def test_the_ads_example_signs_in_once_and_sends_the_ads_headers(
+    lwa: FakeLWA, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "tokens.json"
+    env = _lwa_env(lwa, token_file, BROWSER=str(headless_browser_command(tmp_path)))
+    seen: list[dict[str, str]] = []
+
+    async def profiles(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.json_response([{"profileId": 42, "countryCode": "DE", "accountInfo": {}}])
+
+    app = web.Application()
+    app.router.add_get("/v2/profiles", profiles)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        runs = []
+        for _ in range(2):  # the second run reuses the token file: no second sign-in
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                str(EXAMPLES / "ads_login.py"),
+                "--region",
+                "eu",
+                "--api-url",
+                f"http://{host}:{port}",
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            stdout, stderr = await process.communicate()
+            assert process.returncode == 0, stderr.decode()
+            runs.append(stdout.decode())
+    finally:
+        await runner.cleanup()
+
+    tokens = read_token_file(token_file)
+    assert len(lwa.consent_requests) == 1
+    assert lwa.consent_requests[0].params["scope"] == "advertising::campaign_management"
+    assert tokens.region == "eu"
+    assert [h["Authorization"] for h in seen] == [f"Bearer {tokens.access_token}"] * 2
+    assert all(h["Amazon-Advertising-API-ClientId"] == lwa.client_id for h in seen)
+    assert "1 profile(s)" in runs[0] and "42  DE" in runs[1]
+    assert tokens.access_token not in "".join(runs)
+
+
 def test_the_library_example_runs_against_the_fake(tmp_path: Path) -> None:
     out = tmp_path / "tokens.json"
     done = subprocess.run(

@@ -27,3 +27,31 @@ def test_ci_runs_the_readme_commands_verbatim() -> None:
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     for command in setup_commands():
         assert command in ci
+
+
+def _login_table() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## `lwa-loopback login`", 1)[1]
+    return section.split("\n### ", 1)[0]
+
+
+def test_the_login_table_documents_every_option_of_the_command() -> None:
+    import click
+
+    from lwa_loopback._cli._login import login
+
+    table = _login_table()
+    for param in login.params:
+        if isinstance(param, click.Option):
+            assert f"`{param.opts[0]}`" in table, param.opts[0]
+            if param.envvar:
+                assert f"`{param.envvar}`" in table, param.envvar
+
+
+def test_every_option_and_variable_is_documented() -> None:
+    from lwa_loopback._options import OPTIONS
+
+    readme = (ROOT / "README.md").read_text()
+    for option in OPTIONS:
+        assert f"`{option.flag}`" in readme or f"`{option.flag} " in readme, option.flag
+        assert option.envvar is None or f"`{option.envvar}`" in readme, option.envvar

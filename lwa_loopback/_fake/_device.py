@@ -21,6 +21,7 @@ from typing import Protocol
 from aiohttp import web
 from yarl import URL
 
+from .._regions import CODEPAIR_PATH
 from . import _device_page
 from ._rules import (
     SeenRequest,
@@ -33,7 +34,6 @@ from ._rules import (
     wrong_client,
 )
 
-CODEPAIR_PATH = "/auth/o2/create/codepair"
 VERIFICATION_PATH = "/code"
 # RFC 8628 section 3.5: each slow_down adds 5 seconds to the interval the client must keep.
 SLOW_DOWN_STEP = 5.0

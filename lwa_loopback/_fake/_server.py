@@ -1,27 +1,8 @@
-"""A fake Login with Amazon server and a headless "browser", for tests (ours and yours).
+"""``FakeLWA``: the fake Login with Amazon server itself (how to use it: ``lwa_loopback.testing``).
 
-    async with FakeLWA() as lwa:                      # in the running event loop
-        tokens = await login(client_id=lwa.client_id, client_secret=lwa.client_secret,
-                             redirect_uri="http://127.0.0.1:0/callback", scope="profile",
-                             authorize_url=lwa.authorize_url, token_url=lwa.token_url,
-                             open_browser=HeadlessBrowser())
-
-    with FakeLWA().in_background() as lwa:            # from synchronous code, any loop
-        ...
-
-The fake speaks the protocol in LWA.md: it checks client id, return URL, scope and PKCE, issues
-single-use codes that live five minutes, sends no refresh token when no client secret came,
-and answers with LWA's exact (malformed) content type. Its failures are switches
-(``consent_error``, ``token_failure``), and it records every request in ``requests``.
-
-By default the consent page redirects back at once, as if the person chose Allow. With
-``FakeLWA(interactive=True)`` it shows a page with Allow and Deny buttons instead (for a person,
-or a real browser driven by a test); the buttons post the request back to the same path.
-
-LWA's other grants are served too: the device flow (``codepair_url``, the page at
-``verification_uri``, ``approve()`` and ``deny()``; ``_device.py``), Seller Central's consent
-page for Selling Partner API apps (``seller_central_url``; ``_seller_central.py``), and client
-credentials at the token endpoint.
+It serves LWA's consent page (``_authorize.py``), the token endpoint for every grant (here),
+the device flow (``_device.py``) and Seller Central's consent page (``_seller_central.py``),
+checking what LWA.md says LWA checks, never less.
 """
 
 from __future__ import annotations
@@ -35,9 +16,10 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from .._regions import CODEPAIR_PATH
 from .._sync import LoopThread
 from ._authorize import AUTHORIZE_PATH, ConsentPage
-from ._device import CODEPAIR_PATH, DeviceFlow
+from ._device import DeviceFlow
 from ._rules import (
     Grant,
     SeenRequest,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._refresh import valid_access_token_sync as valid_access_token_sync
     from ._regions import REGIONS as REGIONS
     from ._token_file import default_token_file as default_token_file
+    from ._token_file import profile_file as profile_file
     from ._token_file import read_token_file as read_token_file
     from ._token_file import write_token_file as write_token_file
     from ._tokens import Tokens as Tokens
@@ -68,6 +69,7 @@ __all__ = [
     "login_device",
     "login_device_sync",
     "login_sync",
+    "profile_file",
     "read_token_file",
     "refresh",
     "refresh_sync",
@@ -93,6 +95,7 @@ _HOMES = {
     "REGIONS": "._regions",
     "Tokens": "._tokens",
     "default_token_file": "._token_file",
+    "profile_file": "._token_file",
     "read_token_file": "._token_file",
     "write_token_file": "._token_file",
     "ConfigurationError": ".errors",

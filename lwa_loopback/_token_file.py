@@ -21,6 +21,17 @@ def default_token_file() -> Path:
     return Path(_token_json.default_path(os.environ))
 
 
+def profile_file(name: str) -> Path:
+    """The token file of profile ``name``: ``$XDG_CONFIG_HOME/lwa-loopback/profiles/NAME.json``
+    (what ``--profile NAME`` selects). ``ConfigurationError`` for a name that could be a path."""
+    from .errors import ConfigurationError
+
+    try:
+        return Path(_token_json.profile_path(name, os.environ))
+    except ValueError as exc:
+        raise ConfigurationError(f"{exc}: pass a profile name, not a path.") from None
+
+
 def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     """Write ``tokens`` to ``path`` atomically, mode 0600; its folder is made 0700 when missing.
 

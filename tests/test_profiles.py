@@ -178,3 +178,32 @@ def test_no_profiles_yet_says_how_to_make_one(tmp_path: Path) -> None:
 
     assert result.exit_code == 0
     assert "login --profile NAME" in result.stderr
+
+
+async def test_a_profile_from_python(
+    lwa: FakeLWA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lwa_loopback
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    path = lwa_loopback.profile_file("ads-eu")
+    tokens = await lwa_loopback.login(
+        **lwa.login_options(),
+        redirect_uri="http://127.0.0.1:0/callback",
+        scope="profile",
+        token_file=path,
+        open_browser=HeadlessBrowser(),
+    )
+
+    assert path == profile_file(tmp_path, "ads-eu")
+    assert read_token_file(path).sign_in == {
+        "client_id": lwa.client_id,
+        "redirect_uri": "http://127.0.0.1:0/callback",
+        "scope": "profile",
+        "region": "na",
+        "authorize_url": lwa.authorize_url,
+        "token_url": lwa.token_url,
+    }
+    assert tokens.sign_in is not None
+    with pytest.raises(lwa_loopback.ConfigurationError, match="not a path"):
+        lwa_loopback.profile_file("../x")

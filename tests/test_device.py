@@ -222,3 +222,18 @@ async def test_the_command_stops_on_a_signal_and_writes_nothing(
     assert done.exit_code == code, done.stderr
     assert not cli.default_file.exists()
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("region", "host"),
+    [("na", "api.amazon.com"), ("eu", "api.amazon.co.uk"), ("fe", "api.amazon.co.jp")],
+)
+def test_the_code_pair_endpoint_is_on_the_regions_token_host(region: str, host: str) -> None:
+    from lwa_loopback._endpoints import resolve_endpoints
+
+    endpoints = resolve_endpoints(region)
+
+    assert endpoints.codepair_url == f"https://{host}/auth/o2/create/codepair"
+    assert endpoints.token_url == f"https://{host}/auth/o2/token"
+    overridden = resolve_endpoints(region, token_url="http://127.0.0.1:9/auth/o2/token")
+    assert overridden.codepair_url == "http://127.0.0.1:9/auth/o2/create/codepair"

@@ -50,6 +50,7 @@ async def login(
     *,
     client_id: str,
     redirect_uri: str | None = None,
+    bind: str | None = None,
     scope: str | Iterable[str] | None = None,
     client_secret: str | None = None,
     scope_data: str | Mapping[str, Any] | None = None,
@@ -79,6 +80,10 @@ async def login(
     ``redirect_uri`` is the client's registered return URL on a loopback host; with port 0 a
     free port is chosen (for tests against ``lwa_loopback.testing.FakeLWA``). An https:// one
     is served over TLS with ``certfile`` (and ``keyfile``, unless the key is in ``certfile``).
+    ``bind`` (``"HOST[:PORT]"``, IPv6 in brackets) listens there instead of on the return URL's
+    host, and port unless it names one: ``"0.0.0.0"`` in a container whose port is published.
+    The return URL sent is unchanged, and requests must still address it (Host header). A
+    ``bind`` host that is not loopback is warned about (``log.warning``).
     ``paste`` selects paste-back mode: no server; the person pastes the address the browser
     ended on. True reads it from stdin (asking on stderr); a callable returning the pasted
     text reads it that way. A redirect URI that is not loopback selects it by itself.

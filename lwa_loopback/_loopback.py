@@ -1,5 +1,8 @@
 """Where the return URL listens: check it is loopback, then bind its sockets (stdlib only).
 
+``bind`` listens elsewhere instead (a container's published port) while the browser still
+addresses the return URL.
+
 Binding here, with the standard library, lets the flow hold the port before anything else
 happens (LWA.md: never open the browser before the listener is bound, never probe-then-bind).
 """
@@ -7,8 +10,10 @@ happens (LWA.md: never open the browser before the listener is bound, never prob
 from __future__ import annotations
 
 import errno
+import ipaddress
 import os
 import socket
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from yarl import URL
@@ -24,15 +29,42 @@ _ADDRESSES = {
 LOOPBACK_HOSTS = frozenset(_ADDRESSES)
 BACKLOG = 128
 
+#: A host name's addresses, as ``getaddrinfo`` gives them; raises ``OSError`` for an unknown
+#: name. A parameter, so that tests map a name without editing /etc/hosts.
+Resolver = Callable[[str], Iterable[str]]
+
+
+def system_resolver(host: str) -> list[str]:
+    """The addresses this machine's resolver gives ``host`` (the hosts file, then DNS)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)]
+
+
+@dataclass(frozen=True)
+class BindAddress:
+    """``bind``: where to listen instead of the return URL's host (and port)."""
+
+    given: str
+    addresses: tuple[str, ...]
+    port: int | None  # None: the return URL's port
+
 
 @dataclass(frozen=True)
 class ReturnUrl:
-    """A parsed loopback return URL: the host and port to bind, the one path to answer, and
-    whether it is served over TLS (https)."""
+    """A parsed return URL this machine listens for: the addresses and port to bind, the one
+    path to answer, and whether it is served over TLS (https)."""
 
     uri: str  # exactly as given: LWA compares it with the registered one character by character
     url: URL
     addresses: tuple[str, ...]
+    #: Set when the listener is not on the return URL's own host (``bind``).
+    bind: BindAddress | None = None
+
+    @property
+    def listen_port(self) -> int:
+        """The port to bind: ``bind``'s when it names one, else the return URL's."""
+        if self.bind is not None and self.bind.port is not None:
+            return self.bind.port
+        return self.port
 
     @property
     def port(self) -> int:
@@ -52,15 +84,15 @@ class ReturnUrl:
     def host_headers(self) -> frozenset[str]:
         """The Host header values a browser sends for this URL (DNS rebinding defence)."""
         host = self.url.host or ""
-        shown = f"[{host}]" if ":" in host else host
-        names = {f"{shown}:{self.port}"}
+        written = f"[{host}]" if ":" in host else host
+        names = {f"{written}:{self.port}"}
         if self.url.is_default_port():
-            names.add(shown)
+            names.add(written)
         return frozenset(names)
 
     def with_port(self, port: int) -> ReturnUrl:
         url = self.url.with_port(port)
-        return ReturnUrl(str(url), url, self.addresses)
+        return ReturnUrl(str(url), url, self.addresses, self.bind)
 
     def __str__(self) -> str:
         return self.uri
@@ -86,13 +118,42 @@ def check_redirect_uri(redirect_uri: str) -> URL:
 
 
 def is_loopback(url: URL) -> bool:
-    """Whether this machine can listen for ``url``: its host is a loopback name or literal."""
+    """Whether ``url``'s host is a loopback name or literal (no name is looked up)."""
     return (url.host or "").lower() in _ADDRESSES
 
 
-def parse_return_url(redirect_uri: str) -> ReturnUrl:
-    """Check that ``redirect_uri`` is http:// or https:// on a loopback host; say why if not."""
+def addresses_of(host: str, resolve: Resolver = system_resolver) -> tuple[str, ...]:
+    """The addresses ``host`` stands for: a loopback name's own, a literal itself, else what
+    ``resolve`` gives (none for a name it does not know)."""
+    host = host.lower()
+    if host in _ADDRESSES:
+        return _ADDRESSES[host]
+    if _ip(host) is not None:
+        return (host,)
+    try:
+        return tuple(dict.fromkeys(resolve(host)))  # once each, in the resolver's order
+    except (OSError, UnicodeError):  # UnicodeError: a label the IDNA codec refuses
+        return ()
+
+
+def is_loopback_address(address: str) -> bool:
+    ip = _ip(address)
+    return ip is not None and ip.is_loopback
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def parse_return_url(redirect_uri: str, *, bind: BindAddress | None = None) -> ReturnUrl:
+    """Check that ``redirect_uri`` is http:// or https:// on a loopback host (any host with
+    ``bind``, which says where to listen); say why if not."""
     url = check_redirect_uri(redirect_uri)
+    if bind is not None:
+        return ReturnUrl(redirect_uri, url, bind.addresses, bind)
     if not is_loopback(url):
         raise ConfigurationError(
             f"The redirect URI's host {url.host!r} is not loopback: lwa-loopback listens only on "
@@ -102,13 +163,52 @@ def parse_return_url(redirect_uri: str) -> ReturnUrl:
     return ReturnUrl(redirect_uri, url, _ADDRESSES[(url.host or "").lower()])
 
 
+def parse_bind(value: str, resolve: Resolver = system_resolver) -> BindAddress:
+    """``bind``'s HOST[:PORT] (an IPv6 literal in brackets), its host an IP literal or a name
+    that resolves here; ``ConfigurationError`` says what is wrong."""
+    host, port = _split_host_port(value)
+    addresses = addresses_of(host, resolve)
+    if not addresses:
+        raise _bad_bind(value, f"{host!r} is neither an IP address nor a name this machine knows")
+    return BindAddress(value, addresses, port)
+
+
+def _split_host_port(value: str) -> tuple[str, int | None]:
+    if value.startswith("["):
+        host, closed, rest = value[1:].partition("]")
+        if not closed or not isinstance(_ip(host), ipaddress.IPv6Address):
+            raise _bad_bind(value, "brackets must hold an IPv6 address, as in [::]:8080")
+        if rest and not rest.startswith(":"):
+            raise _bad_bind(value, "only :PORT may follow the brackets")
+        return host, _bind_port(value, rest[1:]) if rest else None
+    if value.count(":") > 1:
+        raise _bad_bind(value, "write an IPv6 address in brackets, as in [::]:8080 or [::1]")
+    host, colon, port = value.partition(":")
+    if not host:
+        raise _bad_bind(value, "name the host, as in 0.0.0.0:8080")
+    return host, _bind_port(value, port) if colon else None
+
+
+def _bind_port(value: str, port: str) -> int:
+    if not port.isascii() or not port.isdigit() or int(port) > 65535:
+        raise _bad_bind(value, f"the port {port!r} is not a port number (1 to 65535)")
+    return int(port)
+
+
+def _bad_bind(value: str, why: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"`bind` {value!r} is not a HOST[:PORT] to listen on: {why}. For example 0.0.0.0 (every "
+        "IPv4 interface, the return URL's port), 0.0.0.0:8080 or [::]:8080."
+    )
+
+
 def bind(return_url: ReturnUrl) -> list[socket.socket]:
-    """Listening sockets for every loopback address of the return URL, on one port.
+    """Listening sockets for every address of the return URL (or of ``bind``), on one port.
 
     With port 0 the first socket picks a free port and the others take the same one.
     """
     sockets: list[socket.socket] = []
-    port = return_url.port
+    port = return_url.listen_port
     try:
         for address in return_url.addresses:
             sock = _bind_one(address, port, required=not sockets)
@@ -148,8 +248,39 @@ def _bind_one(address: str, port: int, *, required: bool) -> socket.socket | Non
     return sock
 
 
+def shown(address: str, port: int) -> str:
+    """``address:port`` as written in a URL (an IPv6 literal in brackets)."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def listening_on(sockets: Iterable[socket.socket]) -> list[str]:
+    return [shown(*sock.getsockname()[:2]) for sock in sockets]
+
+
+def exposure(sockets: Iterable[socket.socket]) -> str | None:
+    """A warning for listening where more than this machine can reach: what it exposes, and
+    what still protects the sign-in; None when every socket is on loopback."""
+    exposed = [sock.getsockname()[:2] for sock in sockets]
+    exposed = [(address, port) for address, port in exposed if not is_loopback_address(address)]
+    if not exposed:
+        return None
+    where = ", ".join(shown(address, port) for address, port in exposed)
+    if any(_ip(address) in _UNSPECIFIED for address, _ in exposed):
+        reach = "every network this machine (or container) is on can reach the callback"
+    else:
+        reach = "whatever can reach that address can reach the callback"
+    return (
+        f"Listening on {where}, which is not loopback: {reach} while the login waits; only a "
+        "request carrying this sign-in's state is accepted."
+    )
+
+
+# Binding these means every interface (0.0.0.0, [::]).
+_UNSPECIFIED = {ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("::")}
+
+
 def _listen_error(address: str, port: int, exc: OSError) -> ListenError:
-    shown = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    where = shown(address, port)
     if exc.errno == errno.EADDRINUSE:
         advice = (
             f"another program is using port {port}. Stop it (find it with `lsof -i :{port}` or "
@@ -163,6 +294,6 @@ def _listen_error(address: str, port: int, exc: OSError) -> ListenError:
         )
     else:
         advice = f"{exc.strerror or exc}."
-    err = ListenError(f"Cannot listen on {shown}: {advice}")
+    err = ListenError(f"Cannot listen on {where}: {advice}")
     err.errno = exc.errno
     return err

@@ -72,6 +72,13 @@ OPTIONS: tuple[Option, ...] = (
         envvar="LWA_REDIRECT_URI",
     ),
     Option(
+        "bind",
+        "Listen on HOST[:PORT] instead of the return URL's host (and port): 0.0.0.0 in a "
+        "container whose port is published (docker run -p 127.0.0.1:8080:8080). The return URL "
+        "sent stays as registered; IPv6 in brackets, [::]:8080.",
+        envvar="LWA_BIND",
+    ),
+    Option(
         "scope",
         "Scope to request; repeat it, or give several separated by spaces (profile "
         "postal_code). Not used by --sp-api.",
@@ -127,6 +134,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "selling_partner_id",
         "The selling partner the refresh token belongs to, kept in the token file.",
+        envvar="LWA_SELLING_PARTNER_ID",
         flows=frozenset({IMPORT}),
     ),
     Option(

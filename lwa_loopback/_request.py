@@ -31,11 +31,17 @@ from ._consent import (
 from ._defaults import check_seconds, utcnow
 from ._endpoints import resolve_endpoints
 from ._loopback import (
+    BindAddress,
+    Resolver,
     ReturnUrl,
     bind,
     check_redirect_uri,
+    exposure,
     is_loopback,
+    listening_on,
+    parse_bind,
     parse_return_url,
+    system_resolver,
 )
 from ._options import LOGIN, remembered, with_defaults
 from ._regions import Endpoints
@@ -73,6 +79,9 @@ class Request:
     #: A Selling Partner API sign-in: Seller Central's application id; None for LWA's page.
     application_id: str | None = None
     draft: bool = False
+    #: Where the login listens: the return URL's own loopback addresses, or ``bind``'s; None in
+    #: paste-back mode.
+    return_url: ReturnUrl | None = None
     #: The options worth keeping in the token file (``_options.remembered``).
     sign_in: dict[str, str | bool] = field(default_factory=dict)
 
@@ -94,9 +103,11 @@ class Request:
         )
 
 
-def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Request:
+def prepare(
+    *, clock: Callable[[], datetime] = utcnow, resolve: Resolver = system_resolver, **options: Any
+) -> Request:
     """Check every option of ``login()`` (``_options.LOGIN_OPTIONS``, with their defaults);
-    ``ConfigurationError`` says what is wrong."""
+    ``ConfigurationError`` says what is wrong. ``resolve`` looks up ``bind``'s host name."""
     given = with_defaults(options)
     check_client_id(given["client_id"])
     application_id = _seller_app(given)
@@ -109,6 +120,7 @@ def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Reques
     redirect_uri = _return_url(given["redirect_uri"])
     _check_port(check_redirect_uri(redirect_uri), endpoints)
     paste: bool | Reader = given["paste"]
+    return_url = _listener(redirect_uri, paste, given["bind"], resolve, endpoints)
     return Request(
         redirect_uri=redirect_uri,
         endpoints=endpoints,
@@ -121,11 +133,12 @@ def prepare(*, clock: Callable[[], datetime] = utcnow, **options: Any) -> Reques
         timeout=check_seconds("timeout", given["timeout"]),
         request_timeout=check_seconds("request_timeout", given["request_timeout"]),
         clock=clock,
-        paste=_reader(paste, redirect_uri) if uses_paste(redirect_uri, paste) else None,
+        paste=None if return_url else _reader(paste, redirect_uri),
         certfile=_path(given["certfile"]),
         keyfile=_path(given["keyfile"]),
         application_id=application_id,
         draft=given["draft"],
+        return_url=return_url,
         sign_in=remembered(given, LOGIN),
     )
 
@@ -191,23 +204,45 @@ def writable_token_file(token_file: str | os.PathLike[str] | None) -> Path | Non
     return path
 
 
-def uses_paste(redirect_uri: str, paste: bool | Reader = False) -> bool:
-    """Whether ``login()`` runs paste-back mode: asked for, or a return URL that is not loopback."""
-    if paste is not False:
-        return True
-    try:
-        return not is_loopback(check_redirect_uri(redirect_uri))
-    except ConfigurationError:
-        return False  # prepare() reports it
-
-
-def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
+def _listener(
+    redirect_uri: str,
+    paste: bool | Reader,
+    bind: str | None,
+    resolve: Resolver,
+    endpoints: Endpoints,
+) -> ReturnUrl | None:
+    """Where the login listens: ``bind`` when given, else the return URL's loopback host.
+    None: paste-back mode (asked for, or a return URL that is not loopback)."""
+    if bind:
+        if paste is not False:
+            raise ConfigurationError(
+                "`bind` and `paste` exclude each other: paste-back mode listens nowhere."
+            )
+        where = parse_bind(bind, resolve)
+        _check_bind_port(where, endpoints)
+        return parse_return_url(redirect_uri, bind=where)
     if not is_loopback(URL(redirect_uri)):
         log.info(
             "The redirect URI %s is not on this machine, so nothing can listen for it: "
             "paste-back mode.",
             redirect_uri,
         )
+        return None
+    return None if paste is not False else parse_return_url(redirect_uri)
+
+
+def _check_bind_port(where: BindAddress, endpoints: Endpoints) -> None:
+    """Port 0 in ``bind`` picks a free port: fine for a test server on this machine, but a port
+    mapping (``docker run -p``) must lead the browser's requests to a port known beforehand."""
+    if where.port == 0 and not is_loopback(URL(endpoints.authorize_url)):
+        raise ConfigurationError(
+            f"`bind` {where.given} has port 0, which picks a random free port: no port mapping "
+            "can lead the browser there. Name the port the return URL's port is published to "
+            "(8080 for docker run -p 8080:8080), or leave the port out to use the return URL's."
+        )
+
+
+def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
     if callable(paste):
         return paste
     from ._paste import stdin_reader
@@ -244,14 +279,15 @@ def start(request: Request) -> Started:
     if request.paste is not None:
         note_unused(request.certfile, request.keyfile, "paste-back mode serves nothing")
     else:
-        return_url = parse_return_url(redirect_uri)
+        return_url = request.return_url
+        assert return_url is not None  # prepare() chose to listen
         # Checked before anything is bound: a certificate problem is a usage error.
         ssl_context = server_context(return_url, request.certfile, request.keyfile)
         sockets = bind(return_url)
         if return_url.port == 0:
             return_url = return_url.with_port(sockets[0].getsockname()[1])
         redirect_uri = str(return_url)
-        log.info("Listening on %s", return_url)
+        _say_where(return_url, sockets)
     state, pkce = new_state(), Pkce.new()
     started = Started(request, redirect_uri, "", state, pkce, return_url, sockets, ssl_context)
     try:
@@ -260,6 +296,18 @@ def start(request: Request) -> Started:
         started.close()
         raise
     return started
+
+
+def _say_where(return_url: ReturnUrl, sockets: list[socket.socket]) -> None:
+    """Where the login listens; a warning when more than this machine can reach it, said
+    before the consent URL exists."""
+    warning = exposure(sockets)
+    if warning is not None:
+        log.warning(warning)
+    elif return_url.bind is not None:
+        log.info("Listening on %s for %s", ", ".join(listening_on(sockets)), return_url)
+    else:
+        log.info("Listening on %s", return_url)
 
 
 def _consent_url(request: Request, redirect_uri: str, state: str, pkce: Pkce) -> str:

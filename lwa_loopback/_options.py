@@ -134,7 +134,6 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "selling_partner_id",
         "The selling partner the refresh token belongs to, kept in the token file.",
-        envvar="LWA_SELLING_PARTNER_ID",
         flows=frozenset({IMPORT}),
     ),
     Option(

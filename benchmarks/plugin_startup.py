@@ -13,7 +13,7 @@ from compiled bytecode kept in that folder (as after an install):
 - with every plugin installed here (pytest-asyncio, hypothesis, ...), and ``-p
   no:lwa_loopback`` on the second row: what a project with this environment sees.
 
-Medians; the differences are what the plugin adds.
+Medians; what the plugin adds is the median of the run-by-run differences.
 """
 
 from __future__ import annotations
@@ -69,29 +69,39 @@ def measure(runs: int, cwd: Path) -> dict[tuple[str, bool], list[float]]:
     for command in rows.values():  # warm the OS caches and the .pyc files first
         once(command, cwd)
     times: dict[tuple[str, bool], list[float]] = {row: [] for row in rows}
-    for _ in range(runs):
-        for row, command in rows.items():  # interleaved, so drift hits every row alike
-            times[row].append(once(command, cwd))
+    for run in range(runs):
+        # Interleaved, so drift hits every row alike; each pair in turn order, so that neither
+        # side of it always runs just after the other setting.
+        order = list(rows) if run % 2 == 0 else list(reversed(rows))
+        for row in order:
+            times[row].append(once(rows[row], cwd))
     return times
 
 
-def medians(runs: int) -> dict[str, tuple[float, float]]:
-    """setting -> median seconds (with the plugin, without it)."""
+def medians(runs: int) -> dict[str, tuple[float, float, float]]:
+    """setting -> median seconds with the plugin, without it, and of the paired differences
+    (run by run: steadier than the difference of the two medians on a busy machine)."""
     with tempfile.TemporaryDirectory() as folder:
         times = measure(runs, tiny_project(Path(folder)))
-    return {
-        setting: (statistics.median(times[setting, True]), statistics.median(times[setting, False]))
-        for setting in PAIRS
-    }
+    result = {}
+    for setting in PAIRS:
+        loaded, without = times[setting, True], times[setting, False]
+        added = [a - b for a, b in zip(loaded, without, strict=True)]
+        result[setting] = (
+            statistics.median(loaded),
+            statistics.median(without),
+            statistics.median(added),
+        )
+    return result
 
 
-def report(result: dict[str, tuple[float, float]], runs: int) -> None:
+def report(result: dict[str, tuple[float, float, float]], runs: int) -> None:
     print(f"pytest --collect-only on one test, medians of {runs} runs each, interleaved")
     print(f"{'':<24}{'with the plugin':>17}{'without':>10}{'added':>10}")
-    for setting, (loaded, without) in result.items():
+    for setting, (loaded, without, added) in result.items():
         print(
             f"{setting:<24}{loaded * 1000:>14.1f} ms{without * 1000:>7.1f} ms"
-            f"{(loaded - without) * 1000:>+7.1f} ms"
+            f"{added * 1000:>+7.1f} ms"
         )
 
 

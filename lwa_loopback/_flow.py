@@ -77,9 +77,10 @@ async def login(
     not used; ``draft`` for an application not yet published. The tokens then carry the
     ``selling_partner_id`` (and, for hybrid apps, ``mws_auth_token``).
 
-    ``redirect_uri`` is the client's registered return URL on a loopback host; with port 0 a
-    free port is chosen (for tests against ``lwa_loopback.testing.FakeLWA``). An https:// one
-    is served over TLS with ``certfile`` (and ``keyfile``, unless the key is in ``certfile``).
+    ``redirect_uri`` is the client's registered return URL on a loopback host (or a name whose
+    every address is loopback, as a hosts-file line makes it); with port 0 a free port is
+    chosen (for tests against ``lwa_loopback.testing.FakeLWA``). An https:// one is served over
+    TLS with ``certfile`` (and ``keyfile``, unless the key is in ``certfile``).
     ``bind`` (``"HOST[:PORT]"``, IPv6 in brackets) listens there instead of on the return URL's
     host, and port unless it names one: ``"0.0.0.0"`` in a container whose port is published.
     The return URL sent is unchanged, and requests must still address it (Host header). A

@@ -1,7 +1,10 @@
-"""Where the return URL listens: check it is loopback, then bind its sockets (stdlib only).
+"""Where the return URL listens: check it is on this machine, then bind its sockets (stdlib
+only).
 
-``bind`` listens elsewhere instead (a container's published port) while the browser still
-addresses the return URL.
+The return URL's host is on this machine when it is a loopback literal, ``localhost``, or a name
+whose every address is loopback (Selling Partner API developers map a name to 127.0.0.1 in their
+hosts file, since Seller Central refuses localhost). ``bind`` listens elsewhere instead (a
+container's published port) while the browser still addresses the return URL.
 
 Binding here, with the standard library, lets the flow hold the port before anything else
 happens (LWA.md: never open the browser before the listener is bound, never probe-then-bind).
@@ -136,6 +139,15 @@ def addresses_of(host: str, resolve: Resolver = system_resolver) -> tuple[str, .
         return ()
 
 
+def loopback_addresses(host: str, resolve: Resolver = system_resolver) -> tuple[str, ...] | None:
+    """The addresses to listen on for a return URL on ``host``, when every address it stands
+    for is loopback; None when any is not (or there is none): nothing here can listen for it."""
+    addresses = addresses_of(host, resolve)
+    if addresses and all(is_loopback_address(address) for address in addresses):
+        return addresses
+    return None
+
+
 def is_loopback_address(address: str) -> bool:
     ip = _ip(address)
     return ip is not None and ip.is_loopback
@@ -148,19 +160,23 @@ def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def parse_return_url(redirect_uri: str, *, bind: BindAddress | None = None) -> ReturnUrl:
-    """Check that ``redirect_uri`` is http:// or https:// on a loopback host (any host with
-    ``bind``, which says where to listen); say why if not."""
+def parse_return_url(
+    redirect_uri: str, *, bind: BindAddress | None = None, resolve: Resolver = system_resolver
+) -> ReturnUrl:
+    """Check that ``redirect_uri`` is http:// or https:// on a host this machine can listen
+    for (any host with ``bind``, which says where to listen); say why if not."""
     url = check_redirect_uri(redirect_uri)
     if bind is not None:
         return ReturnUrl(redirect_uri, url, bind.addresses, bind)
-    if not is_loopback(url):
+    addresses = loopback_addresses(url.host or "", resolve)
+    if addresses is None:
         raise ConfigurationError(
             f"The redirect URI's host {url.host!r} is not loopback: lwa-loopback listens only on "
-            "127.0.0.1, [::1] or localhost, so that no other machine can reach the code. "
-            "Register a return URL such as http://127.0.0.1:8080/callback, or use `paste`."
+            "127.0.0.1, [::1], localhost or a name whose every address is loopback, so that no "
+            "other machine can reach the code. Register a return URL such as "
+            "http://127.0.0.1:8080/callback, or use `paste`."
         )
-    return ReturnUrl(redirect_uri, url, _ADDRESSES[(url.host or "").lower()])
+    return ReturnUrl(redirect_uri, url, addresses)
 
 
 def parse_bind(value: str, resolve: Resolver = system_resolver) -> BindAddress:

@@ -39,6 +39,7 @@ from ._loopback import (
     exposure,
     is_loopback,
     listening_on,
+    loopback_addresses,
     parse_bind,
     parse_return_url,
     system_resolver,
@@ -107,7 +108,8 @@ def prepare(
     *, clock: Callable[[], datetime] = utcnow, resolve: Resolver = system_resolver, **options: Any
 ) -> Request:
     """Check every option of ``login()`` (``_options.LOGIN_OPTIONS``, with their defaults);
-    ``ConfigurationError`` says what is wrong. ``resolve`` looks up ``bind``'s host name."""
+    ``ConfigurationError`` says what is wrong. ``resolve`` looks up the return URL's host name
+    and ``bind``'s."""
     given = with_defaults(options)
     check_client_id(given["client_id"])
     application_id = _seller_app(given)
@@ -211,8 +213,8 @@ def _listener(
     resolve: Resolver,
     endpoints: Endpoints,
 ) -> ReturnUrl | None:
-    """Where the login listens: ``bind`` when given, else the return URL's loopback host.
-    None: paste-back mode (asked for, or a return URL that is not loopback)."""
+    """Where the login listens: ``bind`` when given, else the return URL's host when every
+    address it stands for is loopback. None: paste-back mode (asked for, or no such host)."""
     if bind:
         if paste is not False:
             raise ConfigurationError(
@@ -221,14 +223,18 @@ def _listener(
         where = parse_bind(bind, resolve)
         _check_bind_port(where, endpoints)
         return parse_return_url(redirect_uri, bind=where)
-    if not is_loopback(URL(redirect_uri)):
+    url = URL(redirect_uri)
+    # A name is resolved as the browser will resolve it (the hosts file first); the receiver's
+    # Host check still requires exactly that name, so a rebound name cannot reach it.
+    addresses = loopback_addresses(url.host or "", resolve)
+    if addresses is None:
         log.info(
             "The redirect URI %s is not on this machine, so nothing can listen for it: "
             "paste-back mode.",
             redirect_uri,
         )
         return None
-    return None if paste is not False else parse_return_url(redirect_uri)
+    return None if paste is not False else ReturnUrl(redirect_uri, url, addresses)
 
 
 def _check_bind_port(where: BindAddress, endpoints: Endpoints) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._loopback import ReturnUrl
+from ._loopback import LOOPBACK_HOSTS, ReturnUrl
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -19,13 +20,33 @@ log = logging.getLogger("lwa_loopback")
 _TLS_HANDSHAKE = 0x16
 _TLS_MAJOR = 0x03
 
-MAKE_A_CERTIFICATE = (
-    "Make one for this machine with mkcert (`mkcert -install && mkcert -cert-file cert.pem "
-    "-key-file key.pem localhost 127.0.0.1 ::1`, trusted by your browsers), or with openssl "
-    "(`openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost -addext "
-    '"subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" -keyout key.pem -out cert.pem`; '
-    "the browser warns once, as it does not know it). Or use `paste`, which needs no listener."
-)
+# One certificate for every loopback name and literal: the return URL may use any of them.
+_LOOPBACK_NAMES = "localhost 127.0.0.1 ::1"
+_LOOPBACK_SAN = "DNS:localhost,IP:127.0.0.1,IP:::1"
+
+
+def make_a_certificate(host: str) -> str:
+    """How to make a certificate for ``host``: the loopback names and literals together, or
+    the one name (a hosts-file name such as sp-dev.example) or address the return URL has."""
+    if host.lower() in LOOPBACK_HOSTS:
+        names, subject, alt = _LOOPBACK_NAMES, "localhost", _LOOPBACK_SAN
+    else:
+        names, subject, alt = host, host, f"{_san_kind(host)}:{host}"
+    return (
+        f"Make one for this machine with mkcert (`mkcert -install && mkcert -cert-file cert.pem "
+        f"-key-file key.pem {names}`, trusted by your browsers), or with openssl (`openssl req "
+        f"-x509 -newkey rsa:2048 -nodes -days 30 -subj /CN={subject} -addext "
+        f'"subjectAltName={alt}" -keyout key.pem -out cert.pem`; the browser warns once, as it '
+        "does not know it). Or use `paste`, which needs no listener."
+    )
+
+
+def _san_kind(host: str) -> str:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return "DNS"
+    return "IP"
 
 
 def server_context(
@@ -40,7 +61,7 @@ def server_context(
         raise ConfigurationError(
             f"The redirect URI {return_url} is https://, so it must be served over TLS: pass "
             "`certfile` and `keyfile` naming a certificate "
-            f"for its host. {MAKE_A_CERTIFICATE}"
+            f"for its host. {make_a_certificate(return_url.url.host or '')}"
         )
     import ssl  # here: a plain http:// login (most of them) never needs it
 
@@ -53,7 +74,7 @@ def server_context(
             f"Cannot use the certificate {certfile}"
             + (f" with the key {keyfile}" if keyfile else "")
             + f": {reason}. Give a PEM certificate and its unencrypted PEM key "
-            f"(`certfile`, `keyfile`). {MAKE_A_CERTIFICATE}"
+            f"(`certfile`, `keyfile`). {make_a_certificate(return_url.url.host or '')}"
         ) from None
     return context
 

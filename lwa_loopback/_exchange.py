@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import ssl
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -18,6 +20,7 @@ from . import _token_json
 from ._body import ACCEPT_ENCODING, MAX_BODY, BodyTooLarge, UnknownEncoding, read_bounded
 from ._defaults import ACCESS_TOKEN_LIFETIME, REQUEST_TIMEOUT, utcnow
 from ._endpoints import is_amazon, server_name
+from ._proxy import Proxy, proxy_for
 from ._token_json import MAX_LIFETIME
 from ._tokens import CLIENT_CREDENTIALS, DEVICE_CODE, Tokens
 from .errors import ExchangeError, clause, seconds, shown
@@ -111,8 +114,11 @@ async def _post(
     client: Client, form: dict[str, str], advice: _Advice, url: str | None = None
 ) -> tuple[int, bytes]:
     target = url or client.token_url
+    # Read per request, as curl does: a library caller may set the variables at run time.
+    proxy = proxy_for(target, os.environ)
     timeout = aiohttp.ClientTimeout(total=client.request_timeout)
     headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+    # trust_env stays off: the proxy is chosen above, where loopback is never proxied.
     async with aiohttp.ClientSession(
         timeout=timeout, headers=headers, auto_decompress=False
     ) as session:
@@ -120,27 +126,77 @@ async def _post(
             try:
                 # Never follow a redirect: it would carry the code and the client secret to
                 # an address nobody checked (and past the https-only rule for --token-url).
-                async with session.post(target, data=form, allow_redirects=False) as response:
+                async with session.post(
+                    target, data=form, allow_redirects=False, **_through(proxy, target)
+                ) as response:
+                    _check_proxy_answer(proxy, target, response.status, advice)
                     return response.status, await _read(client, response, advice)
+            except aiohttp.ClientHttpProxyError as exc:
+                # The proxy refused the tunnel: nothing reached the token endpoint.
+                raise _proxy_refused(target, proxy, exc.status, exc.message, advice) from None
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise _network_error(
-                    target, "its TLS certificate was refused", exc, advice
+                    target, _refused_certificate(exc, proxy), exc, advice, proxy, _TRUST_HINT
                 ) from None
             except aiohttp.ClientSSLError as exc:
                 # Nothing was sent, but a handshake that failed fails the same way again.
-                raise _network_error(target, "the TLS handshake failed", exc, advice) from None
+                raise _network_error(
+                    target, "the TLS handshake failed", exc, advice, proxy
+                ) from None
             except aiohttp.ClientConnectorError as exc:
                 if attempt == CONNECT_ATTEMPTS:
-                    raise _network_error(target, "could not connect", exc, advice) from None
+                    raise _network_error(
+                        target, _could_not_connect(exc), exc, advice, proxy
+                    ) from None
                 log.debug("Could not connect to the token endpoint; trying again.")
                 await asyncio.sleep(_RETRY_DELAY * attempt)
             except asyncio.TimeoutError:
                 raise _network_error(
-                    target, f"no answer within {seconds(client.request_timeout)}", None, advice
+                    target,
+                    f"no answer within {seconds(client.request_timeout)}",
+                    None,
+                    advice,
+                    proxy,
                 ) from None
             except (aiohttp.ClientError, ssl.SSLError) as exc:
-                raise _network_error(target, "the connection failed", exc, advice) from None
+                raise _network_error(target, "the connection failed", exc, advice, proxy) from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _through(proxy: Proxy | None, target: str) -> dict[str, Any]:
+    """The request's proxy options. Through a CONNECT tunnel (https) the credentials go to the
+    proxy alone; a plain http request is handed to the proxy whole, so they ride in its own
+    headers (and the proxy removes them)."""
+    if proxy is None:
+        return {}
+    if target.lower().startswith("https:"):
+        return {"proxy": proxy.url, "proxy_headers": dict(proxy.headers)}
+    return {"proxy": proxy.url, "headers": dict(proxy.headers)}
+
+
+def _check_proxy_answer(proxy: Proxy | None, target: str, status: int, advice: _Advice) -> None:
+    # Through a tunnel the proxy's refusal is ClientHttpProxyError; a plain http request gets it
+    # as the answer, and 407 comes only from a proxy.
+    if proxy is not None and status == 407:
+        raise _proxy_refused(target, proxy, status, "", advice)
+
+
+def _refused_certificate(exc: aiohttp.ClientConnectorError, proxy: Proxy | None) -> str:
+    whose = "the proxy's" if proxy is not None and proxy.is_at(exc.host, exc.port) else "its"
+    return f"{whose} TLS certificate was refused"
+
+
+# Corporate networks that inspect TLS re-sign every certificate with their own authority.
+_TRUST_HINT = (
+    "If a proxy or firewall on this network inspects TLS, set SSL_CERT_FILE to a file of "
+    "trusted certificates that includes its certificate authority. "
+)
+
+
+def _could_not_connect(exc: aiohttp.ClientConnectorError) -> str:
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return "could not connect to the proxy"
+    return "could not connect"
 
 
 async def _read(client: Client, response: aiohttp.ClientResponse, advice: _Advice) -> bytes:
@@ -207,13 +263,55 @@ _RETRY_ADVICE = {
 
 
 def _network_error(
-    url: str, what: str, exc: BaseException | None, advice: _Advice
+    url: str,
+    what: str,
+    exc: BaseException | None,
+    advice: _Advice,
+    proxy: Proxy | None = None,
+    hint: str = "",
 ) -> ExchangeError:
     detail = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else ""
+    via = f" (through the proxy {proxy.url})" if proxy is not None else ""
     return ExchangeError(
-        f"The {advice.endpoint} {url}: {what}{detail}. {advice.network}",
+        f"The {advice.endpoint} {url}{via}: {what}{detail}. "
+        f"{hint}{_proxy_advice(url, proxy)}{advice.network}",
         error="network_error",
     )
+
+
+_GATEWAY_ERRORS = frozenset({502, 503, 504})
+
+
+def _proxy_refused(
+    url: str, proxy: Proxy | None, status: int, reason: str, advice: _Advice
+) -> ExchangeError:
+    assert proxy is not None  # only a proxy answers a tunnel
+    said = f"HTTP {status} {shown(reason)}".rstrip()
+    if status != 407:
+        what = f"the proxy {proxy.url} did not open the connection to it ({said})"
+    elif proxy.has_credentials:
+        what = (
+            f"the proxy {proxy.url} refused the user name and password in {proxy.variable} ({said})"
+        )
+    else:
+        what = (
+            f"the proxy {proxy.url} asks for a user name and password ({said}), and "
+            f"{proxy.variable} has none: give them as http://USER:PASSWORD@HOST:PORT"
+        )
+    return ExchangeError(
+        f"The {advice.endpoint} {url}: {what}. {_proxy_advice(url, proxy)}{advice.network}",
+        # A gateway error may pass (the device flow polls on through network errors); a refusal
+        # (407, 403) lasts until the settings change.
+        error="network_error" if status in _GATEWAY_ERRORS else "proxy_error",
+        status=status,
+    )
+
+
+def _proxy_advice(url: str, proxy: Proxy | None) -> str:
+    if proxy is None:
+        return ""
+    host = urlsplit(url).hostname or "its host"
+    return f"Check {proxy.variable}, or add {host} to NO_PROXY to connect directly. "
 
 
 def _decode(client: Client, status: int, body: bytes, advice: _Advice) -> dict[str, Any]:

@@ -75,14 +75,16 @@ class LoopThread:
             finally:
                 done.set()
 
-        future = self.submit(guarded())
-        try:
-            with _interruptible():
+        # Interruptible before the work starts: a Ctrl+C that comes as soon as the work shows
+        # a sign of life (it prints "Listening on") must find the handler that raises here.
+        with _interruptible():
+            future = self.submit(guarded())
+            try:
                 return future.result()
-        except BaseException:  # Ctrl+C, or SystemExit from the program's own signal handler
-            future.cancel()
-            done.wait(_CLEAN_UP_GRACE)
-            raise
+            except BaseException:  # Ctrl+C, or SystemExit from the program's signal handler
+                future.cancel()
+                done.wait(_CLEAN_UP_GRACE)
+                raise
 
     def runs_here(self) -> bool:
         """Whether the calling code runs on this loop's thread (a wait there would block it)."""

@@ -3,9 +3,12 @@ code and the client secret to."""
 
 from __future__ import annotations
 
+import os
+
 from yarl import URL
 
 from ._loopback import is_loopback
+from ._proxy import proxy_for
 from ._regions import CODEPAIR_PATH, REGIONS, SELLER_CENTRAL, Endpoints
 from .errors import ConfigurationError, shown
 
@@ -27,6 +30,9 @@ def resolve_endpoints(
         )
     consent_page = SELLER_CENTRAL[region] if sp_api else REGIONS[region].authorize_url
     token = checked_endpoint("`token_url`", token_url) or REGIONS[region].token_url
+    # A proxy setting that cannot work is found now, before the browser opens: after the
+    # consent, the single-use code would be spent for nothing.
+    proxy_for(token, os.environ)
     return Endpoints(
         checked_endpoint("`authorize_url`", authorize_url) or consent_page,
         token,

@@ -563,3 +563,40 @@ async def test_a_plain_http_request_carries_the_credentials_to_the_proxy(
 
 async def _wait_for_forwarded(proxy: ProxyProgram, count: int) -> None:
     await wait_until(lambda: len(proxy.forwarded()) >= count, "the proxy's POST line")
+
+
+def test_an_unusable_proxy_stops_a_login_before_the_browser_opens(tmp_path: Path) -> None:
+    """After the consent the code would be spent for nothing: the proxy is checked first."""
+    import subprocess
+    import sys
+
+    from ._token_file_helpers import cli_env
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lwa_loopback",
+            "login",
+            "--no-browser",
+            "--client-id",
+            "amzn1.application-oa2-client.x",
+            "--scope",
+            "profile",
+            "--redirect-uri",
+            "http://127.0.0.1:8080/callback",
+            "--out",
+            str(tmp_path / "t.json"),
+        ],
+        env=cli_env(HTTPS_PROXY=f"socks5://{USER}:{PASSWORD}@proxy.corp:1080"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "SOCKS" in done.stderr and "HTTPS_PROXY" in done.stderr
+    assert "amazon.com/ap/oa" not in done.stderr  # no consent URL was printed
+    assert PASSWORD not in done.stderr and USER not in done.stderr

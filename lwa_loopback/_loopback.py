@@ -143,9 +143,12 @@ def loopback_addresses(host: str, resolve: Resolver = system_resolver) -> tuple[
     """The addresses to listen on for a return URL on ``host``, when every address it stands
     for is loopback; None when any is not (or there is none): nothing here can listen for it."""
     addresses = addresses_of(host, resolve)
-    if addresses and all(is_loopback_address(address) for address in addresses):
-        return addresses
-    return None
+    return addresses if all_loopback(addresses) else None
+
+
+def all_loopback(addresses: tuple[str, ...]) -> bool:
+    """Whether there are addresses and each is loopback: a browser may pick any of them."""
+    return bool(addresses) and all(is_loopback_address(address) for address in addresses)
 
 
 def is_loopback_address(address: str) -> bool:

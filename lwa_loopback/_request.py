@@ -34,12 +34,13 @@ from ._loopback import (
     BindAddress,
     Resolver,
     ReturnUrl,
+    addresses_of,
+    all_loopback,
     bind,
     check_redirect_uri,
     exposure,
     is_loopback,
     listening_on,
-    loopback_addresses,
     parse_bind,
     parse_return_url,
     system_resolver,
@@ -226,15 +227,25 @@ def _listener(
     url = URL(redirect_uri)
     # A name is resolved as the browser will resolve it (the hosts file first); the receiver's
     # Host check still requires exactly that name, so a rebound name cannot reach it.
-    addresses = loopback_addresses(url.host or "", resolve)
-    if addresses is None:
-        log.info(
-            "The redirect URI %s is not on this machine, so nothing can listen for it: "
-            "paste-back mode.",
-            redirect_uri,
-        )
+    addresses = addresses_of(url.host or "", resolve)
+    if not all_loopback(addresses):
+        log.info(_not_here(redirect_uri, url.host or "", addresses))
         return None
     return None if paste is not False else ReturnUrl(redirect_uri, url, addresses)
+
+
+def _not_here(redirect_uri: str, host: str, addresses: tuple[str, ...]) -> str:
+    if addresses:
+        why = ""
+    else:  # most often a hosts-file line forgotten or misspelt (docs/remote-paste-https.md)
+        why = (
+            f": its host {host} resolves to no address here (a hosts-file line "
+            f"`127.0.0.1 {host}` makes it this machine's)"
+        )
+    return (
+        f"The redirect URI {redirect_uri} is not on this machine{why}, so nothing can listen "
+        "for it: paste-back mode."
+    )
 
 
 def _check_bind_port(where: BindAddress, endpoints: Endpoints) -> None:

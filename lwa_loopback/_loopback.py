@@ -272,15 +272,15 @@ def shown(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
-def listening_on(sockets: Iterable[socket.socket]) -> list[str]:
-    return [shown(*sock.getsockname()[:2]) for sock in sockets]
+def bound(sockets: Iterable[socket.socket]) -> list[tuple[str, int]]:
+    """Each socket's address and port, as bound (port 0 replaced by the one picked)."""
+    return [(str(sock.getsockname()[0]), int(sock.getsockname()[1])) for sock in sockets]
 
 
-def exposure(sockets: Iterable[socket.socket]) -> str | None:
+def exposure(listening: Iterable[tuple[str, int]]) -> str | None:
     """A warning for listening where more than this machine can reach: what it exposes, and
-    what still protects the sign-in; None when every socket is on loopback."""
-    exposed = [sock.getsockname()[:2] for sock in sockets]
-    exposed = [(address, port) for address, port in exposed if not is_loopback_address(address)]
+    what still protects the sign-in; None when every address is loopback."""
+    exposed = [(address, port) for address, port in listening if not is_loopback_address(address)]
     if not exposed:
         return None
     where = ", ".join(shown(address, port) for address, port in exposed)

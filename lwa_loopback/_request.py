@@ -37,12 +37,13 @@ from ._loopback import (
     addresses_of,
     all_loopback,
     bind,
+    bound,
     check_redirect_uri,
     exposure,
     is_loopback,
-    listening_on,
     parse_bind,
     parse_return_url,
+    shown,
     system_resolver,
 )
 from ._options import LOGIN, remembered, with_defaults
@@ -318,11 +319,13 @@ def start(request: Request) -> Started:
 def _say_where(return_url: ReturnUrl, sockets: list[socket.socket]) -> None:
     """Where the login listens; a warning when more than this machine can reach it, said
     before the consent URL exists."""
-    warning = exposure(sockets)
+    listening = bound(sockets)
+    warning = exposure(listening)
     if warning is not None:
         log.warning(warning)
     elif return_url.bind is not None:
-        log.info("Listening on %s for %s", ", ".join(listening_on(sockets)), return_url)
+        where = ", ".join(shown(address, port) for address, port in listening)
+        log.info("Listening on %s for %s", where, return_url)
     else:
         log.info("Listening on %s", return_url)
 

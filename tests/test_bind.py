@@ -21,7 +21,7 @@ from yarl import URL
 from lwa_loopback import ConfigurationError, ListenError, Tokens, read_token_file
 from lwa_loopback._cli._main import main
 from lwa_loopback._flow import complete
-from lwa_loopback._loopback import Resolver, parse_bind
+from lwa_loopback._loopback import Resolver, exposure, parse_bind
 from lwa_loopback._request import Started, prepare, start
 from lwa_loopback.testing import FAKE_CLIENT_ID, FakeLWA, HeadlessBrowser
 
@@ -316,6 +316,32 @@ def test_bind_values_refused(given: str, said: str) -> None:
         parse_bind(given, resolve=no_names)
 
     assert str(caught.value).startswith(f"`bind` {given!r} is not a HOST[:PORT]")
+
+
+@pytest.mark.parametrize(
+    ("listening", "said"),
+    [
+        ([("127.0.0.1", 8080), ("::1", 8080)], None),
+        ([("0.0.0.0", 8080)], "Listening on 0.0.0.0:8080, which is not loopback: every network"),
+        ([("::", 8080)], "Listening on [::]:8080, which is not loopback: every network"),
+        ([("10.0.0.5", 9000)], "Listening on 10.0.0.5:9000, which is not loopback: whatever"),
+    ],
+)
+def test_what_a_bind_address_exposes(listening: list[tuple[str, int]], said: str | None) -> None:
+    warning = exposure(listening)
+
+    if said is None:
+        assert warning is None
+    else:
+        assert warning is not None and warning.startswith(said)
+
+
+def test_a_name_the_resolver_cannot_encode_is_refused() -> None:
+    def resolve(host: str) -> list[str]:
+        raise UnicodeError("label empty or too long")  # as getaddrinfo says for "a..b"
+
+    with pytest.raises(ConfigurationError, match="nor a name this machine knows"):
+        parse_bind("a..b:8080", resolve=resolve)
 
 
 def test_bind_and_paste_exclude_each_other(lwa: FakeLWA, token_file: Path) -> None:

@@ -33,17 +33,17 @@ Reader = Callable[[], str]
 _BARE_CODE = re.compile(r"[A-Za-z0-9._~-]{8,}")
 _MAX_LINE = 64 * 1024
 _PROMPT = (
-    "After you sign in, the browser goes to {redirect_uri}?code=... (that page may fail to "
+    "After you sign in, the browser goes to {redirect_uri}?{code_param}=... (that page may fail to "
     "load: that is fine).\nCopy the whole address from the browser's address bar, paste it "
     "here and press Enter:\n"
 )
 
 
-def stdin_reader(redirect_uri: str) -> Reader:
+def stdin_reader(redirect_uri: str, code_param: str = "code") -> Reader:
     """Ask on stderr (as getpass does: stdout may be a pipe) and read one line from stdin."""
 
     def read() -> str:
-        sys.stderr.write(_PROMPT.format(redirect_uri=redirect_uri))
+        sys.stderr.write(_PROMPT.format(redirect_uri=redirect_uri, code_param=code_param))
         sys.stderr.flush()
         return sys.stdin.readline(_MAX_LINE)
 

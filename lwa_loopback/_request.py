@@ -137,7 +137,7 @@ def prepare(
         timeout=check_seconds("timeout", given["timeout"]),
         request_timeout=check_seconds("request_timeout", given["request_timeout"]),
         clock=clock,
-        paste=None if return_url else _reader(paste, redirect_uri),
+        paste=None if return_url else _reader(paste, redirect_uri, application_id),
         certfile=_path(given["certfile"]),
         keyfile=_path(given["keyfile"]),
         application_id=application_id,
@@ -260,12 +260,13 @@ def _check_bind_port(where: BindAddress, endpoints: Endpoints) -> None:
         )
 
 
-def _reader(paste: bool | Reader, redirect_uri: str) -> Reader:
+def _reader(paste: bool | Reader, redirect_uri: str, application_id: str | None) -> Reader:
     if callable(paste):
         return paste
     from ._paste import stdin_reader
 
-    return stdin_reader(redirect_uri)
+    # Seller Central sends its code back as spapi_oauth_code: the question names what to copy.
+    return stdin_reader(redirect_uri, "code" if application_id is None else "spapi_oauth_code")
 
 
 @dataclass

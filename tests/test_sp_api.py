@@ -182,3 +182,14 @@ async def test_the_command_without_a_secret_is_a_usage_error(lwa: FakeLWA, tmp_p
 
     assert done.exit_code == 2
     assert "--client-secret" in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_the_paste_question_names_seller_centrals_code(lwa: FakeLWA, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, lwa, stdin=True)
+    cli.env.update(LWA_AUTHORIZE_URL=lwa.seller_central_url, LWA_APPLICATION_ID=lwa.application_id)
+    await cli.start("login", "--sp-api", "--paste", "--no-browser")
+    await cli.read_until(lambda line: "spapi_oauth_code=..." in line)
+
+    done = await cli.paste(None)  # nothing pasted
+
+    assert done.exit_code == 2

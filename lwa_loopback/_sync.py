@@ -1,9 +1,10 @@
 """Run a coroutine to completion from synchronous code, even inside a running event loop.
 
 Every blocking call (``login_sync`` and its kin) hands its coroutine to one long-lived event
-loop on a daemon thread, and waits. A fresh loop per call cost more to set up and tear down
-than the rest of an in-process login spends on the event loop; and a notebook cell, which
-already runs a loop where ``asyncio.run`` refuses to start, takes the same path.
+loop on a daemon thread, and waits. Setting up and tearing down a fresh loop per call cost
+about an eighth of an in-process login against the fake (benchmarks/RESULTS.md); and a
+notebook cell, which already runs a loop where ``asyncio.run`` refuses to start, takes the
+same path.
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ class LoopThread:
             try:
                 return future.result()
             except BaseException:  # Ctrl+C, or SystemExit from the program's signal handler
-                future.cancel()
-                done.wait(_CLEAN_UP_GRACE)
+                if not future.done():  # else it is the coroutine's own exception
+                    future.cancel()
+                    done.wait(_CLEAN_UP_GRACE)
                 raise
 
     def runs_here(self) -> bool:

@@ -1,0 +1,257 @@
+"""The HTTP side of every request to LWA: one POST, through the proxy the environment names,
+answered within a size limit, retried only when it provably never left this machine.
+
+A connection refused proves nothing was sent; anything later may have spent a single-use code,
+so it is never sent twice. Every failure becomes an ``ExchangeError`` with advice for the grant
+that was asked for (``Advice``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from ._body import ACCEPT_ENCODING, MAX_BODY, BodyTooLarge, UnknownEncoding, read_bounded
+from ._defaults import REQUEST_TIMEOUT, utcnow
+from ._proxy import Proxy, proxy_for
+from ._tokens import CLIENT_CREDENTIALS, DEVICE_CODE
+from .errors import ExchangeError, seconds, shown
+
+log = logging.getLogger("lwa_loopback")
+
+# Only a failure to connect proves the request never reached LWA; anything later may have spent
+# the single-use code, so it is never sent twice.
+CONNECT_ATTEMPTS = 3
+_RETRY_DELAY = 0.5
+
+
+@dataclass(frozen=True)
+class Client:
+    """Who asks, and where: the parts every token request shares."""
+
+    token_url: str
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+    region: str = ""
+    request_timeout: float = REQUEST_TIMEOUT
+    clock: Callable[[], datetime] = utcnow
+
+    def _form(self, grant: dict[str, str]) -> dict[str, str]:
+        form = {**grant, "client_id": self.client_id}
+        if self.client_secret:
+            form["client_secret"] = self.client_secret
+        return form
+
+
+async def post(
+    client: Client, form: dict[str, str], advice: Advice, url: str | None = None
+) -> tuple[int, bytes]:
+    target = url or client.token_url
+    # Read per request, as curl does: a library caller may set the variables at run time.
+    proxy = proxy_for(target, os.environ)
+    timeout = aiohttp.ClientTimeout(total=client.request_timeout)
+    headers = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING}
+    # trust_env stays off: the proxy is chosen above, where loopback is never proxied.
+    async with aiohttp.ClientSession(
+        timeout=timeout, headers=headers, auto_decompress=False
+    ) as session:
+        for attempt in range(1, CONNECT_ATTEMPTS + 1):
+            try:
+                # Never follow a redirect: it would carry the code and the client secret to
+                # an address nobody checked (and past the https-only rule for --token-url).
+                async with session.post(
+                    target, data=form, allow_redirects=False, **_through(proxy, target)
+                ) as response:
+                    _check_proxy_answer(proxy, target, response.status, advice)
+                    return response.status, await _read(client, response, advice)
+            except aiohttp.ClientHttpProxyError as exc:
+                # The proxy refused the tunnel: nothing reached the token endpoint.
+                raise _proxy_refused(target, proxy, exc.status, exc.message, advice) from None
+            except aiohttp.ClientConnectorCertificateError as exc:
+                raise _network_error(
+                    target, _refused_certificate(exc, proxy), exc, advice, proxy, _TRUST_HINT
+                ) from None
+            except aiohttp.ClientSSLError as exc:
+                # Nothing was sent, but a handshake that failed fails the same way again.
+                raise _network_error(
+                    target, "the TLS handshake failed", exc, advice, proxy
+                ) from None
+            except aiohttp.ClientConnectorError as exc:
+                if attempt == CONNECT_ATTEMPTS:
+                    raise _network_error(
+                        target, _could_not_connect(exc), exc, advice, proxy
+                    ) from None
+                log.debug("Could not connect to the token endpoint; trying again.")
+                await asyncio.sleep(_RETRY_DELAY * attempt)
+            except asyncio.TimeoutError:
+                raise _network_error(
+                    target,
+                    f"no answer within {seconds(client.request_timeout)}",
+                    None,
+                    advice,
+                    proxy,
+                ) from None
+            except (aiohttp.ClientError, ssl.SSLError) as exc:
+                raise _network_error(target, "the connection failed", exc, advice, proxy) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _through(proxy: Proxy | None, target: str) -> dict[str, Any]:
+    """The request's proxy options. Through a CONNECT tunnel (https) the credentials go to the
+    proxy alone; a plain http request is handed to the proxy whole, so they ride in its own
+    headers (and the proxy removes them)."""
+    if proxy is None:
+        return {}
+    if target.lower().startswith("https:"):
+        return {"proxy": proxy.url, "proxy_headers": dict(proxy.headers)}
+    return {"proxy": proxy.url, "headers": dict(proxy.headers)}
+
+
+def _check_proxy_answer(proxy: Proxy | None, target: str, status: int, advice: Advice) -> None:
+    # Through a tunnel the proxy's refusal is ClientHttpProxyError; a plain http request gets it
+    # as the answer, and 407 comes only from a proxy.
+    if proxy is not None and status == 407:
+        raise _proxy_refused(target, proxy, status, "", advice)
+
+
+def _refused_certificate(exc: aiohttp.ClientConnectorError, proxy: Proxy | None) -> str:
+    whose = "the proxy's" if proxy is not None and proxy.is_at(exc.host, exc.port) else "its"
+    return f"{whose} TLS certificate was refused"
+
+
+# Corporate networks that inspect TLS re-sign every certificate with their own authority.
+_TRUST_HINT = (
+    "If a proxy or firewall on this network inspects TLS, set SSL_CERT_FILE to a file of "
+    "trusted certificates that includes its certificate authority. "
+)
+
+
+def _could_not_connect(exc: aiohttp.ClientConnectorError) -> str:
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return "could not connect to the proxy"
+    return "could not connect"
+
+
+async def _read(client: Client, response: aiohttp.ClientResponse, advice: Advice) -> bytes:
+    try:
+        return await read_bounded(response)
+    except BodyTooLarge:
+        raise ExchangeError(
+            f"The token endpoint {client.token_url} sent an answer larger than "
+            f"{MAX_BODY // 1024} KiB (decompressed); token answers are a few KiB, so it was "
+            f"not read further. {advice.network}",
+            error="invalid_response",
+            status=response.status,
+        ) from None
+    except (UnknownEncoding, zlib.error) as exc:
+        raise ExchangeError(
+            f"The token endpoint {client.token_url} sent an answer in a coding it was not "
+            f"offered, or a broken one ({shown(str(exc))}). {advice.network}",
+            error="invalid_response",
+            status=response.status,
+        ) from None
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What to do after a failure that is not LWA's answer, per grant: a code works once, a
+    refresh token many times."""
+
+    network: str
+    server: str
+    unusable: str
+    endpoint: str = "token endpoint"
+
+
+ADVICE = {
+    "authorization_code": Advice(
+        network="Check the network and the `region` or `token_url`; if the code may have been "
+        "used, log in again.",
+        server="try again in a minute (a login needs a new code).",
+        unusable="The code is spent: check `token_url`, then run `lwa-loopback login ...` again.",
+    ),
+    "refresh_token": Advice(
+        network="Check the network and try again (the token file's token_url is where the "
+        "request went); the refresh token can be used again.",
+        server="try again in a minute.",
+        unusable="The token file was left as it was; check its token_url.",
+    ),
+    DEVICE_CODE: Advice(
+        network="Check the network and the `region` or `token_url`.",
+        server="try again in a minute.",
+        unusable="Check `token_url`, then run the device sign-in again.",
+    ),
+    CLIENT_CREDENTIALS: Advice(
+        network="Check the network and the `region` or `token_url`, then try again.",
+        server="try again in a minute.",
+        unusable="Check `token_url`, then try again.",
+    ),
+    "codepair": Advice(
+        network="Check the network and the `region` or `codepair_url`, then try again.",
+        server="try again in a minute.",
+        unusable="Check `codepair_url`, then try again.",
+        endpoint="code pair endpoint",
+    ),
+}
+
+
+def _network_error(
+    url: str,
+    what: str,
+    exc: BaseException | None,
+    advice: Advice,
+    proxy: Proxy | None = None,
+    hint: str = "",
+) -> ExchangeError:
+    detail = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else ""
+    via = f" (through the proxy {proxy.url})" if proxy is not None else ""
+    return ExchangeError(
+        f"The {advice.endpoint} {url}{via}: {what}{detail}. "
+        f"{hint}{_proxy_advice(url, proxy)}{advice.network}",
+        error="network_error",
+    )
+
+
+_GATEWAY_ERRORS = frozenset({502, 503, 504})
+
+
+def _proxy_refused(
+    url: str, proxy: Proxy | None, status: int, reason: str, advice: Advice
+) -> ExchangeError:
+    assert proxy is not None  # only a proxy answers a tunnel
+    said = f"HTTP {status} {shown(reason)}".rstrip()
+    if status != 407:
+        what = f"the proxy {proxy.url} did not open the connection to it ({said})"
+    elif proxy.has_credentials:
+        what = (
+            f"the proxy {proxy.url} refused the user name and password in {proxy.variable} ({said})"
+        )
+    else:
+        what = (
+            f"the proxy {proxy.url} asks for a user name and password ({said}), and "
+            f"{proxy.variable} has none: give them as http://USER:PASSWORD@HOST:PORT"
+        )
+    return ExchangeError(
+        f"The {advice.endpoint} {url}: {what}. {_proxy_advice(url, proxy)}{advice.network}",
+        # A gateway error may pass (the device flow polls on through network errors); a refusal
+        # (407, 403) lasts until the settings change.
+        error="network_error" if status in _GATEWAY_ERRORS else "proxy_error",
+        status=status,
+    )
+
+
+def _proxy_advice(url: str, proxy: Proxy | None) -> str:
+    if proxy is None:
+        return ""
+    host = urlsplit(url).hostname or "its host"
+    return f"Check {proxy.variable}, or add {host} to NO_PROXY to connect directly. "

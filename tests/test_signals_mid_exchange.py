@@ -95,3 +95,52 @@ async def test_cancelling_a_login_twice_mid_exchange_still_writes_the_file(
         await flow
 
     assert read_token_file(token_file).refresh_token
+
+
+_SYNC_SCRIPT = """
+import sys, threading, time
+from pathlib import Path
+import lwa_loopback
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
+
+token_file = Path(sys.argv[1])
+with FakeLWA().in_background() as lwa:
+    lwa.token_failure, lwa.slow_seconds = TokenFailure.SLOW, 3.0
+    def cue():
+        while not lwa.token_requests:
+            time.sleep(0.01)
+        print("exchanging", flush=True)  # the test's cue for its Ctrl+Cs
+    threading.Thread(target=cue, daemon=True).start()
+    try:
+        lwa_loopback.login_sync(
+            **lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback", scope="profile",
+            token_file=token_file, open_browser=HeadlessBrowser())
+        print("finished", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted; file:", token_file.exists(), flush=True)
+"""
+
+
+async def test_login_sync_in_a_script_writes_the_tokens_before_ctrl_c_ends_it(
+    tmp_path: Path,
+) -> None:
+    import sys
+
+    token_file = tmp_path / "tokens.json"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        _SYNC_SCRIPT,
+        str(token_file),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert await asyncio.wait_for(process.stdout.readline(), 30) == b"exchanging\n"
+    for _ in range(3):
+        process.send_signal(signal.SIGINT)
+        await asyncio.sleep(0.1)  # apart, so that each is its own delivery
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+
+    assert stdout == b"interrupted; file: True\n", stderr.decode()
+    assert read_token_file(token_file).refresh_token

@@ -131,7 +131,7 @@ def addresses_of(host: str, resolve: Resolver = system_resolver) -> tuple[str, .
     host = host.lower()
     if host in _ADDRESSES:
         return _ADDRESSES[host]
-    if _ip(host) is not None:
+    if ip_of(host) is not None:
         return (host,)
     try:
         return tuple(dict.fromkeys(resolve(host)))  # once each, in the resolver's order
@@ -152,11 +152,11 @@ def all_loopback(addresses: tuple[str, ...]) -> bool:
 
 
 def is_loopback_address(address: str) -> bool:
-    ip = _ip(address)
+    ip = ip_of(address)
     return ip is not None and ip.is_loopback
 
 
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(text)
     except ValueError:
@@ -180,45 +180,6 @@ def parse_return_url(
             "http://127.0.0.1:8080/callback, or use `paste`."
         )
     return ReturnUrl(redirect_uri, url, addresses)
-
-
-def parse_bind(value: str, resolve: Resolver = system_resolver) -> BindAddress:
-    """``bind``'s HOST[:PORT] (an IPv6 literal in brackets), its host an IP literal or a name
-    that resolves here; ``ConfigurationError`` says what is wrong."""
-    host, port = _split_host_port(value)
-    addresses = addresses_of(host, resolve)
-    if not addresses:
-        raise _bad_bind(value, f"{host!r} is neither an IP address nor a name this machine knows")
-    return BindAddress(value, addresses, port)
-
-
-def _split_host_port(value: str) -> tuple[str, int | None]:
-    if value.startswith("["):
-        host, closed, rest = value[1:].partition("]")
-        if not closed or not isinstance(_ip(host), ipaddress.IPv6Address):
-            raise _bad_bind(value, "brackets must hold an IPv6 address, as in [::]:8080")
-        if rest and not rest.startswith(":"):
-            raise _bad_bind(value, "only :PORT may follow the brackets")
-        return host, _bind_port(value, rest[1:]) if rest else None
-    if value.count(":") > 1:
-        raise _bad_bind(value, "write an IPv6 address in brackets, as in [::]:8080 or [::1]")
-    host, colon, port = value.partition(":")
-    if not host:
-        raise _bad_bind(value, "name the host, as in 0.0.0.0:8080")
-    return host, _bind_port(value, port) if colon else None
-
-
-def _bind_port(value: str, port: str) -> int:
-    if not port.isascii() or not port.isdigit() or int(port) > 65535:
-        raise _bad_bind(value, f"the port {port!r} is not a port number (1 to 65535)")
-    return int(port)
-
-
-def _bad_bind(value: str, why: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"`bind` {value!r} is not a HOST[:PORT] to listen on: {why}. For example 0.0.0.0 (every "
-        "IPv4 interface, the return URL's port), 0.0.0.0:8080 or [::]:8080."
-    )
 
 
 def bind(return_url: ReturnUrl) -> list[socket.socket]:
@@ -270,32 +231,6 @@ def _bind_one(address: str, port: int, *, required: bool) -> socket.socket | Non
 def shown(address: str, port: int) -> str:
     """``address:port`` as written in a URL (an IPv6 literal in brackets)."""
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-def bound(sockets: Iterable[socket.socket]) -> list[tuple[str, int]]:
-    """Each socket's address and port, as bound (port 0 replaced by the one picked)."""
-    return [(str(sock.getsockname()[0]), int(sock.getsockname()[1])) for sock in sockets]
-
-
-def exposure(listening: Iterable[tuple[str, int]]) -> str | None:
-    """A warning for listening where more than this machine can reach: what it exposes, and
-    what still protects the sign-in; None when every address is loopback."""
-    exposed = [(address, port) for address, port in listening if not is_loopback_address(address)]
-    if not exposed:
-        return None
-    where = ", ".join(shown(address, port) for address, port in exposed)
-    if any(_ip(address) in _UNSPECIFIED for address, _ in exposed):
-        reach = "every network this machine (or container) is on can reach the callback"
-    else:
-        reach = "whatever can reach that address can reach the callback"
-    return (
-        f"Listening on {where}, which is not loopback: {reach} while the login waits; only a "
-        "request carrying this sign-in's state is accepted."
-    )
-
-
-# Binding these means every interface (0.0.0.0, [::]).
-_UNSPECIFIED = {ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("::")}
 
 
 def _listen_error(address: str, port: int, exc: OSError) -> ListenError:

@@ -30,20 +30,13 @@ from ._consent import (
 )
 from ._defaults import check_seconds, utcnow
 from ._endpoints import resolve_endpoints
+from ._listen import listener, say_where
 from ._loopback import (
-    BindAddress,
     Resolver,
     ReturnUrl,
-    addresses_of,
-    all_loopback,
     bind,
-    bound,
     check_redirect_uri,
-    exposure,
     is_loopback,
-    parse_bind,
-    parse_return_url,
-    shown,
     system_resolver,
 )
 from ._options import LOGIN, remembered, with_defaults
@@ -124,7 +117,7 @@ def prepare(
     redirect_uri = _return_url(given["redirect_uri"])
     _check_port(check_redirect_uri(redirect_uri), endpoints)
     paste: bool | Reader = given["paste"]
-    return_url = _listener(redirect_uri, paste, given["bind"], resolve, endpoints)
+    return_url = listener(redirect_uri, paste, given["bind"], resolve, endpoints)
     return Request(
         redirect_uri=redirect_uri,
         endpoints=endpoints,
@@ -208,58 +201,6 @@ def writable_token_file(token_file: str | os.PathLike[str] | None) -> Path | Non
     return path
 
 
-def _listener(
-    redirect_uri: str,
-    paste: bool | Reader,
-    bind: str | None,
-    resolve: Resolver,
-    endpoints: Endpoints,
-) -> ReturnUrl | None:
-    """Where the login listens: ``bind`` when given, else the return URL's host when every
-    address it stands for is loopback. None: paste-back mode (asked for, or no such host)."""
-    if bind:
-        if paste is not False:
-            raise ConfigurationError(
-                "`bind` and `paste` exclude each other: paste-back mode listens nowhere."
-            )
-        where = parse_bind(bind, resolve)
-        _check_bind_port(where, endpoints)
-        return parse_return_url(redirect_uri, bind=where)
-    url = URL(redirect_uri)
-    # A name is resolved as the browser will resolve it (the hosts file first); the receiver's
-    # Host check still requires exactly that name, so a rebound name cannot reach it.
-    addresses = addresses_of(url.host or "", resolve)
-    if not all_loopback(addresses):
-        log.info(_not_here(redirect_uri, url.host or "", addresses))
-        return None
-    return None if paste is not False else ReturnUrl(redirect_uri, url, addresses)
-
-
-def _not_here(redirect_uri: str, host: str, addresses: tuple[str, ...]) -> str:
-    if addresses:
-        why = ""
-    else:  # most often a hosts-file line forgotten or misspelt (docs/remote-paste-https.md)
-        why = (
-            f": its host {host} resolves to no address here (a hosts-file line "
-            f"`127.0.0.1 {host}` makes it this machine's)"
-        )
-    return (
-        f"The redirect URI {redirect_uri} is not on this machine{why}, so nothing can listen "
-        "for it: paste-back mode."
-    )
-
-
-def _check_bind_port(where: BindAddress, endpoints: Endpoints) -> None:
-    """Port 0 in ``bind`` picks a free port: fine for a test server on this machine, but a port
-    mapping (``docker run -p``) must lead the browser's requests to a port known beforehand."""
-    if where.port == 0 and not is_loopback(URL(endpoints.authorize_url)):
-        raise ConfigurationError(
-            f"`bind` {where.given} has port 0, which picks a random free port: no port mapping "
-            "can lead the browser there. Name the port the return URL's port is published to "
-            "(8080 for docker run -p 8080:8080), or leave the port out to use the return URL's."
-        )
-
-
 def _reader(paste: bool | Reader, redirect_uri: str, application_id: str | None) -> Reader:
     if callable(paste):
         return paste
@@ -306,7 +247,7 @@ def start(request: Request) -> Started:
         if return_url.port == 0:
             return_url = return_url.with_port(sockets[0].getsockname()[1])
         redirect_uri = str(return_url)
-        _say_where(return_url, sockets)
+        say_where(return_url, sockets)
     state, pkce = new_state(), Pkce.new()
     started = Started(request, redirect_uri, "", state, pkce, return_url, sockets, ssl_context)
     try:
@@ -315,20 +256,6 @@ def start(request: Request) -> Started:
         started.close()
         raise
     return started
-
-
-def _say_where(return_url: ReturnUrl, sockets: list[socket.socket]) -> None:
-    """Where the login listens; a warning when more than this machine can reach it, said
-    before the consent URL exists."""
-    listening = bound(sockets)
-    warning = exposure(listening)
-    if warning is not None:
-        log.warning(warning)
-    elif return_url.bind is not None:
-        where = ", ".join(shown(address, port) for address, port in listening)
-        log.info("Listening on %s for %s", where, return_url)
-    else:
-        log.info("Listening on %s", return_url)
 
 
 def _consent_url(request: Request, redirect_uri: str, state: str, pkce: Pkce) -> str:

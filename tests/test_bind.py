@@ -21,7 +21,8 @@ from yarl import URL
 from lwa_loopback import ConfigurationError, ListenError, Tokens, read_token_file
 from lwa_loopback._cli._main import main
 from lwa_loopback._flow import complete
-from lwa_loopback._loopback import Resolver, exposure, parse_bind
+from lwa_loopback._listen import exposure, parse_bind
+from lwa_loopback._loopback import Resolver
 from lwa_loopback._request import Started, prepare, start
 from lwa_loopback.testing import FAKE_CLIENT_ID, FakeLWA, HeadlessBrowser
 

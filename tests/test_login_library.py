@@ -362,10 +362,14 @@ async def test_localhost_with_its_ipv6_port_taken_listens_nowhere(
     if not ipv6_loopback_works():
         pytest.skip("this machine has no IPv6 loopback (::1)")
     with socket.socket(socket.AF_INET6) as busy:  # held by the test throughout
-        busy.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        busy.bind(("::1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+        # The port must be free on 127.0.0.1 too (the login binds that first): hold it there
+        # while taking it on ::1, and let it go only just before the login.
+        with socket.socket(socket.AF_INET) as ipv4:
+            ipv4.bind(("127.0.0.1", 0))
+            port = ipv4.getsockname()[1]
+            busy.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            busy.bind(("::1", port))
+            busy.listen()
         with pytest.raises(ListenError) as caught:
             await login(**{**options, "redirect_uri": f"http://localhost:{port}/callback"})
 

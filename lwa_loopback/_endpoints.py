@@ -50,6 +50,13 @@ def checked_endpoint(what: str, url: str | None) -> str | None:
         parsed = URL(url)
     except ValueError:
         parsed = URL()
+    if parsed.user is not None or parsed.password is not None:
+        # A secret written into the URL would be kept in the token file and shown in messages:
+        # the client secret has its own option, and its own variable.
+        raise ConfigurationError(
+            f"{what} holds a user name or password (user:password@): leave it out, and give "
+            "the client secret with `client_secret` (LWA_CLIENT_SECRET)."
+        )
     secure = parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback(parsed))
     if not parsed.host or not secure:
         raise ConfigurationError(

@@ -77,6 +77,7 @@ OPTIONS: tuple[Option, ...] = (
         "container whose port is published (docker run -p 127.0.0.1:8080:8080). The return URL "
         "sent stays as registered; IPv6 in brackets, [::]:8080.",
         envvar="LWA_BIND",
+        remembered=False,  # where this machine listens: another run may be elsewhere
     ),
     Option(
         "scope",

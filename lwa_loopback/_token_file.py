@@ -152,6 +152,6 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
     except ValueError as exc:
         raise TokenFileUnusable(
             f"The token file {target} is not a valid lwa-loopback token file: {exc}. "
-            "It was left as it is; run `lwa-loopback login ...` writing to a new path "
-            "(`token_file`), or move it away and log in again."
+            "It was left as it is: move it away and log in again (`lwa-loopback login ...`), "
+            "or sign in to another file."
         ) from None

@@ -207,3 +207,64 @@ async def test_a_profile_from_python(
     assert tokens.sign_in is not None
     with pytest.raises(lwa_loopback.ConfigurationError, match="not a path"):
         lwa_loopback.profile_file("../x")
+
+
+def test_a_secret_in_an_endpoint_url_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    done = run(
+        tmp_path,
+        "client-credentials",
+        "--client-id",
+        "c",
+        "--scope",
+        "s",
+        "--token-url",
+        "https://u:pw-SECRET@lwa.example/auth/o2/token",
+        LWA_CLIENT_SECRET="x",
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "user name or password" in done.stderr and "pw-SECRET" not in done.stderr
+
+
+async def test_browser_options_switch_a_client_credentials_profile_to_a_browser_sign_in(
+    lwa: FakeLWA, tmp_path: Path
+) -> None:
+    first = Cli(tmp_path, lwa)
+    await first.start("client-credentials", "--profile", "p", "--scope", "s")
+    assert (await first.finish()).exit_code == 0
+    again = Cli(tmp_path, lwa)
+    del again.env["LWA_REDIRECT_URI"]
+
+    done = await again.login("--profile", "p", "--redirect-uri", "http://127.0.0.1:0/cb")
+
+    assert done.exit_code == 0, done.stderr
+    assert read_token_file(profile_file(tmp_path, "p")).grant == "authorization_code"
+
+
+async def test_browser_options_beside_device_are_a_usage_error(
+    lwa: FakeLWA, tmp_path: Path
+) -> None:
+    done = await Cli(tmp_path, lwa).login("--device", "--paste", browse=False)
+
+    assert done.exit_code == 2
+    assert "--paste cannot apply to --device" in done.stderr
+
+
+async def test_a_saved_flag_can_be_turned_off_and_out_still_replays(
+    lwa: FakeLWA, tmp_path: Path
+) -> None:
+    lwa.application_draft = True
+    sp = ("--sp-api", "--application-id", lwa.application_id)
+    cli = Cli(tmp_path, lwa)
+    cli.env["LWA_AUTHORIZE_URL"] = lwa.seller_central_url
+    assert (await cli.login("--profile", "sp", "--draft", *sp)).exit_code == 0
+    lwa.application_draft = False  # published since
+    again = Cli(tmp_path, lwa)
+    for name in SETTINGS:
+        del again.env[name]
+
+    done = await again.login("--profile", "sp", "--no-draft", "--out", str(tmp_path / "o.json"))
+
+    assert done.exit_code == 0, done.stderr
+    assert "version" not in lwa.seller_central_requests[-1].params
+    assert read_token_file(tmp_path / "o.json").selling_partner_id

@@ -23,7 +23,7 @@ def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[...,
         "show_envvar": option.envvar is not None,
     }
     if option.kind == "flag":
-        settings.update(is_flag=True, envvar=None, show_envvar=False)
+        settings.update(envvar=None, show_envvar=False)
     elif option.kind == "several":
         settings.update(multiple=True)
     elif option.kind == "path":
@@ -37,6 +37,8 @@ def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[...,
     if option.required:
         # Checked by the library, in its words, so that a profile can supply it.
         settings["help"] = option.help + " [required]"
+    if option.kind == "flag":  # --x/--no-x: a value saved in a profile can be turned off
+        return click.option(f"{option.flag}/--no-{option.flag[2:]}", option.name, **settings)
     return click.option(option.flag, option.name, **settings)
 
 

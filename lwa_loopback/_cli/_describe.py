@@ -81,7 +81,7 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
             f"{_expiry(seen['seconds_left'])} ({expires_at})",
         ),
         ("Refresh token", refresh),
-        ("Token endpoint", tokens.token_url),
+        ("Token endpoint", _without_userinfo(tokens.token_url)),
     ]
     # Every value but the path and the dates came from a server or a file: no terminal escapes.
     width = max(len(label) for label, _ in rows) + 2  # the values in one column
@@ -98,3 +98,13 @@ _GRANT_WORDS = {
 def _expiry(seconds_left: int) -> str:
     said = relative(seconds_left)
     return said if seconds_left <= 0 else f"expires {said}"
+
+
+def _without_userinfo(url: str) -> str:
+    """A URL as shown: a user:password@ in it (a file edited by hand) is never printed."""
+    from yarl import URL
+
+    try:
+        return str(URL(url).with_user(None))
+    except ValueError:
+        return url

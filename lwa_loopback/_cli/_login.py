@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._options import CLIENT_CREDENTIALS, DEVICE, LOGIN
+from .._options import CLIENT_CREDENTIALS, DEVICE, LOGIN, OPTIONS
 from .._token_json import DEVICE_CODE
+from ..errors import ConfigurationError
 from ._build import options_of, taken_by
 from ._exits import handles_errors
 from ._grants import run_client_credentials
 from ._output import SETTINGS, announce, say, show_logs, system_browser
-from ._profiles import profile_option, replayed, token_file
+from ._profiles import given_on_command_line, profile_option, replayed, token_file
 from ._signals import run_async, sigterm_raises
 
 if TYPE_CHECKING:
@@ -45,16 +46,29 @@ def login(
     consent page is Seller Central's (Selling Partner API website authorization). With
     --device there is no return URL: open the address shown on any device, enter the code.
     """
-    path, by_profile = token_file("token_file", options["token_file"], profile)
+    path, saved_in = token_file("token_file", options["token_file"], profile)
     options["token_file"], grant = path, None
-    if by_profile:
-        options, grant = replayed(options, path)
-    if grant == CLIENT_CREDENTIALS and not device:
+    if saved_in is not None:
+        options, grant = replayed(options, saved_in)
+    # Options only a browser sign-in takes, given here: they choose that flow (or, beside
+    # --device, cannot apply), whatever flow the profile last used.
+    browser_only = [name for name in _BROWSER_ONLY if given_on_command_line(name)]
+    if device and browser_only:
+        flags = ", ".join(OPTION_FLAGS[name] for name in browser_only)
+        raise ConfigurationError(f"{flags} cannot apply to --device: it has no return URL.")
+    if grant == CLIENT_CREDENTIALS and not device and not browser_only:
         run_client_credentials(taken_by(CLIENT_CREDENTIALS, options), as_json)
-    elif device or grant == DEVICE_CODE:
+    elif device or (grant == DEVICE_CODE and not browser_only):
         _device_login(taken_by(DEVICE, options), no_browser, as_json)
     else:
         _browser_login(taken_by(LOGIN, options), no_browser, as_json)
+
+
+#: The options of a browser sign-in that no other flow takes.
+_BROWSER_ONLY = tuple(
+    option.name for option in OPTIONS if option.flows == frozenset({LOGIN})
+)
+OPTION_FLAGS = {option.name: option.flag for option in OPTIONS}
 
 
 def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> None:

@@ -35,20 +35,18 @@ def given_on_command_line(name: str) -> bool:
     return context.get_parameter_source(name) is ParameterSource.COMMANDLINE
 
 
-def token_file(parameter: str, value: Path | None, profile: str | None) -> tuple[Path, bool]:
-    """The command's token file, and whether a profile chose it: a flag beats a variable, a
-    path beats a profile (``_token_json.choose_path``)."""
+def token_file(parameter: str, value: Path | None, profile: str | None) -> tuple[Path, Path | None]:
+    """The command's token file (a flag beats a variable, a path beats a profile:
+    ``_token_json.choose_path``), and the profile's own file when a profile was named, whose
+    saved options a sign-in replays even when ``--out`` writes elsewhere."""
     from_flag = str(value) if value is not None and given_on_command_line(parameter) else None
+    named = profile or (None if os.environ.get("LWA_TOKEN_FILE") else os.environ.get("LWA_PROFILE"))
     try:
         chosen = _token_json.choose_path(from_flag, profile, os.environ)
+        saved = _token_json.profile_path(named, os.environ) if named else None
     except ValueError as exc:
         raise ConfigurationError(f"{exc}: pass a profile name, not a path.") from None
-    by_profile = from_flag is None and bool(profile or _profile_from_environment())
-    return Path(chosen).expanduser(), by_profile
-
-
-def _profile_from_environment() -> bool:
-    return bool(os.environ.get("LWA_PROFILE")) and not os.environ.get("LWA_TOKEN_FILE")
+    return Path(chosen).expanduser(), None if saved is None else Path(saved)
 
 
 def replayed(options: dict[str, Any], path: Path) -> tuple[dict[str, Any], str | None]:

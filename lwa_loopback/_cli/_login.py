@@ -65,9 +65,7 @@ def login(
 
 
 #: The options of a browser sign-in that no other flow takes.
-_BROWSER_ONLY = tuple(
-    option.name for option in OPTIONS if option.flows == frozenset({LOGIN})
-)
+_BROWSER_ONLY = tuple(option.name for option in OPTIONS if option.flows == frozenset({LOGIN}))
 OPTION_FLAGS = {option.name: option.flag for option in OPTIONS}
 
 

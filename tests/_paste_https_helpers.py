@@ -56,16 +56,19 @@ class Certificate:
         return ssl.create_default_context(cafile=str(self.certfile))
 
 
-def make_certificate(folder: Path) -> Certificate:
-    """A self-signed certificate for localhost, 127.0.0.1 and ::1, good for one day."""
+def make_certificate(folder: Path, only: str | None = None) -> Certificate:
+    """A self-signed certificate good for one day: for localhost, 127.0.0.1 and ::1, or for the
+    host name ``only`` alone (what ``mkcert NAME`` makes)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, only or "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    names = [
+    names: list[x509.GeneralName] = [
         x509.DNSName("localhost"),
         x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
         x509.IPAddress(ipaddress.ip_address("::1")),
     ]
+    if only is not None:
+        names = [x509.DNSName(only)]
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -79,7 +82,8 @@ def make_certificate(folder: Path) -> Certificate:
         .sign(key, hashes.SHA256())
     )
     folder.mkdir(parents=True, exist_ok=True)
-    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
+    stem = only or "cert"
+    certfile, keyfile = folder / f"{stem}.pem", folder / f"{stem}-key.pem"
     certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     keyfile.write_bytes(
         key.private_bytes(

@@ -8,7 +8,6 @@ and TLS server name, as a browser's would.
 
 from __future__ import annotations
 
-import datetime
 import socket
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -19,10 +18,6 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from yarl import URL
 
 from lwa_loopback import ConfigurationError, Tokens, read_token_file
@@ -31,7 +26,7 @@ from lwa_loopback._loopback import parse_return_url, system_resolver
 from lwa_loopback._request import Started, prepare, start
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID, FakeLWA, VisitedPage
 
-from ._paste_https_helpers import Certificate, registering
+from ._paste_https_helpers import Certificate, make_certificate, registering
 from ._sockets import assert_port_free
 from .test_bind import delivering, kept_logs, no_names
 
@@ -51,32 +46,7 @@ def hosts_file(*addresses: str) -> Callable[[str], list[str]]:
 
 def certificate_for(name: str, folder: Path) -> Certificate:
     """A self-signed certificate for ``name`` alone, good for one day (what mkcert makes)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    certfile, keyfile = folder / f"{name}.pem", folder / f"{name}-key.pem"
-    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    keyfile.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return Certificate(certfile, keyfile)
+    return make_certificate(folder, only=name)
 
 
 class _HostsResolver(AbstractResolver):

@@ -8,7 +8,6 @@ No listener, no redirect, and no client secret: the device code is the proof.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import os
 import sys
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._defaults import REGION, REQUEST_TIMEOUT, utcnow
 from ._options import DEVICE, picked
-from ._sync import detached, synced
+from ._sync import call_back, synced
 from ._tokens import Tokens
 
 if TYPE_CHECKING:
@@ -181,14 +180,7 @@ def _expired(pair: CodePair) -> LoginTimeout:
 async def _show(on_code: OnCode, pair: CodePair) -> None:
     """Run ``on_code`` beside the polling: a plain one on a thread (it may block, as a browser
     launcher does), an ``async def`` one as it is."""
-    args = (pair.user_code, pair.verification_uri, pair.expires_in)
-    call = getattr(on_code, "__call__", None)  # noqa: B004 - an object with async __call__
-    if inspect.iscoroutinefunction(on_code) or inspect.iscoroutinefunction(call):
-        result = on_code(*args)
-    else:
-        result = await detached(on_code, *args)
-    if inspect.isawaitable(result):
-        await result
+    await call_back(on_code, pair.user_code, pair.verification_uri, pair.expires_in)
 
 
 async def _settle(helper: asyncio.Future[None]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -24,7 +23,7 @@ from . import _pages
 from ._browser import open_consent_page
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT, utcnow
 from ._request import Request, Started, prepare, start
-from ._sync import detached, synced
+from ._sync import call_back, synced
 from ._tokens import Tokens
 from ._unstoppable import unstoppable
 from .errors import LoginTimeout, TokenFileError, seconds
@@ -223,18 +222,7 @@ def _open(opener: Opener | None, url: str) -> asyncio.Future[object] | None:
     """Start the opener without waiting on it: the flow must listen while the browser works."""
     if opener is None:
         return None
-    return asyncio.ensure_future(_browse(opener, url))
-
-
-async def _browse(opener: Opener, url: str) -> object:
-    call = getattr(opener, "__call__", None)  # noqa: B004 - an object with async __call__
-    if inspect.iscoroutinefunction(opener) or inspect.iscoroutinefunction(call):
-        started = opener(url)
-    else:
-        # A plain opener may block (webbrowser.open and a console browser): off the loop.
-        started = await detached(opener, url)
-    # A plain callable may still hand back a coroutine (a lambda around an async browser).
-    return await started if inspect.isawaitable(started) else started
+    return asyncio.ensure_future(call_back(opener, url))
 
 
 async def _settle(

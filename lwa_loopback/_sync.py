@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import inspect
 import os
 import signal
 import threading
@@ -190,3 +191,16 @@ async def detached(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
     threading.Thread(target=work, name="lwa-loopback-detached", daemon=True).start()
     # wrap_future reports back through call_soon_threadsafe, and not at all to a closed loop.
     return await asyncio.wrap_future(future)
+
+
+async def call_back(call: Callable[..., object], *args: object) -> object:
+    """Run a caller's callback (an ``open_browser``, an ``on_code``): an ``async def`` one (or
+    an object with ``async def __call__``) as it is, a plain one off the loop with ``detached``
+    (``webbrowser.open`` and a console browser block), and await what either hands back (a
+    lambda around an async browser returns a coroutine)."""
+    method = getattr(call, "__call__", None)  # noqa: B004 - an object with async __call__
+    if inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(method):
+        result = call(*args)
+    else:
+        result = await detached(call, *args)
+    return await result if inspect.isawaitable(result) else result

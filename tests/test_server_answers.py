@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from lwa_loopback import ConsentError, ExchangeError, login, read_token_file, refresh
+from lwa_loopback import ConsentError, ExchangeError, Tokens, login, read_token_file, refresh
 
 from ._fault_helpers import FaultyEndpoint
 from ._token_file_helpers import EXPIRED_AGE, make_token_file
@@ -48,11 +48,12 @@ async def endless_chunks(writer: asyncio.StreamWriter) -> None:
 ENDLESS_SENT = [0]
 
 
-async def refresh_against(endpoint: FaultyEndpoint, token_file: Path, lwa: Any) -> None:
+async def refresh_against(endpoint: FaultyEndpoint, token_file: Path, lwa: Any) -> Tokens:
+    """Refresh an expired token file whose token_url is ``endpoint``; what refresh() returns."""
     await endpoint.start()
     try:
         make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url=endpoint.token_url)
-        await refresh(token_file, client_secret=lwa.client_secret)
+        return await refresh(token_file, client_secret=lwa.client_secret)
     finally:
         await endpoint.close()
 
@@ -107,12 +108,7 @@ async def test_a_compressed_answer_within_the_limit_is_read(lwa: Any, token_file
         ).encode()
     )
     endpoint = FaultyEndpoint(answer(body, "Content-Encoding: gzip"))
-    await endpoint.start()
-    try:
-        make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url=endpoint.token_url)
-        tokens = await refresh(token_file, client_secret=lwa.client_secret)
-    finally:
-        await endpoint.close()
+    tokens = await refresh_against(endpoint, token_file, lwa)
 
     assert tokens.access_token == "Atza|zipped"
 
@@ -162,12 +158,7 @@ async def test_unusable_tokens_are_refused_and_the_file_kept(
 async def test_bearer_in_any_case_is_accepted(lwa: Any, token_file: Path, token_type: str) -> None:
     payload = {"access_token": "Atza|ok", "token_type": token_type, "expires_in": 3600}
     endpoint = FaultyEndpoint(answer(json.dumps(payload).encode()))
-    await endpoint.start()
-    try:
-        make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url=endpoint.token_url)
-        tokens = await refresh(token_file, client_secret=lwa.client_secret)
-    finally:
-        await endpoint.close()
+    tokens = await refresh_against(endpoint, token_file, lwa)
     assert tokens.access_token == "Atza|ok"
 
 
@@ -198,12 +189,7 @@ async def test_the_redirects_scope_counts_when_the_token_response_has_none(
 async def test_a_refresh_answer_with_a_scope_updates_the_file(lwa: Any, token_file: Path) -> None:
     payload = {"access_token": "Atza|n", "token_type": "bearer", "expires_in": 60, "scope": "a"}
     endpoint = FaultyEndpoint(answer(json.dumps(payload).encode()))
-    await endpoint.start()
-    try:
-        make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url=endpoint.token_url)
-        await refresh(token_file, client_secret=lwa.client_secret)
-    finally:
-        await endpoint.close()
+    await refresh_against(endpoint, token_file, lwa)
 
     assert read_token_file(token_file).scope == "a"
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ._client_credentials import client_credentials as client_credentials
     from ._client_credentials import client_credentials_sync as client_credentials_sync
+    from ._device import Pacing as Pacing
     from ._device import login_device as login_device
     from ._device import login_device_sync as login_device_sync
     from ._flow import login as login
@@ -56,6 +57,7 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "Pacing",
     "PasteError",
     "TokenFileError",
     "TokenFileUnusable",
@@ -85,6 +87,7 @@ _HOMES = {
     "import_refresh_token": "._import",
     "import_refresh_token_sync": "._import",
     "login": "._flow",
+    "Pacing": "._device",
     "login_device": "._device",
     "login_device_sync": "._device",
     "login_sync": "._flow",

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import zlib
 
+from ._token_json import MAX_FILE_SIZE
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import aiohttp
 
-#: The largest answer read from a token endpoint, decompressed.
-MAX_BODY = 1024 * 1024
+#: The largest answer read from a token endpoint, decompressed: the token file's own limit,
+#: since an answer larger than the file may be could only be refused after the code is spent.
+MAX_BODY = MAX_FILE_SIZE
 #: Content codings we offer (and can undo with zlib); a server must not use any other.
 ACCEPT_ENCODING = "gzip, deflate"
 _CHUNK = 64 * 1024

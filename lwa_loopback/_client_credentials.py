@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from ._defaults import REGION, REQUEST_TIMEOUT, utcnow
-from ._options import CLIENT_CREDENTIALS, picked
+from ._grants import CLIENT_CREDENTIALS_FLOW
+from ._options import picked
 from ._sync import synced
 from ._tokens import Tokens
+from ._unstoppable import unstoppable
 from .errors import ConfigurationError
 
 
@@ -29,7 +31,7 @@ async def client_credentials(
     """Ask the token endpoint for an access token with the client's own credentials
     (``grant_type=client_credentials``, LWA.md section 7); ``client_secret`` and ``scope`` are
     required. Written to ``token_file`` when given."""
-    given = picked(locals(), CLIENT_CREDENTIALS)  # first: before any name is imported here
+    given = picked(locals(), CLIENT_CREDENTIALS_FLOW)  # first: before any name is imported here
     from ._exchange import client_credentials_tokens
     from ._prepared import prepare_client
 
@@ -37,10 +39,15 @@ async def client_credentials(
         raise ConfigurationError(
             "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET)."
         )
-    prepared = prepare_client(given, CLIENT_CREDENTIALS, clock, scope_required=True)
-    return await prepared.keep(
-        await client_credentials_tokens(prepared.client, scope=prepared.scope)
-    )
+    prepared = prepare_client(given, CLIENT_CREDENTIALS_FLOW, clock, scope_required=True)
+
+    async def ask_and_keep() -> Tokens:
+        return await prepared.keep(
+            await client_credentials_tokens(prepared.client, scope=prepared.scope)
+        )
+
+    # Once asked, the answer reaches the token file before a Ctrl+C takes effect.
+    return await unstoppable(ask_and_keep())
 
 
 client_credentials_sync = synced(

@@ -32,9 +32,33 @@ def utcnow() -> datetime:
 MIN_VALID = 60
 
 
+#: The longest wait any option may ask for: a day. Past it a number is a mistake, and a huge
+#: one would overflow the clock arithmetic (a traceback instead of a message).
+MAX_SECONDS = 24 * 3600.0
+
+
 def check_seconds(name: str, value: float) -> float:
-    """A duration option: a positive, finite number of seconds (``nan`` and ``inf`` would turn
-    every comparison against the clock into nonsense)."""
-    if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(f"`{name}` must be a positive number of seconds, not {value!r}.")
+    """A duration option: a positive, finite number of seconds, at most ``MAX_SECONDS`` (``nan``
+    and ``inf`` would turn every comparison against the clock into nonsense)."""
+    if (
+        not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 < value <= MAX_SECONDS
+    ):
+        raise ConfigurationError(
+            f"`{name}` must be a number of seconds above 0 and at most {MAX_SECONDS:g}, "
+            f"not {value!r}."
+        )
+    return float(value)
+
+
+def check_min_valid(value: float) -> float:
+    """``min_valid``: from 0 to the longest lifetime a token file may record (a larger margin
+    could never be met, and would overflow the date arithmetic)."""
+    from ._token_json import MAX_LIFETIME
+
+    if not isinstance(value, (int, float)) or not 0 <= value <= MAX_LIFETIME:
+        raise ConfigurationError(
+            f"`min_valid` must be a number of seconds from 0 to {MAX_LIFETIME}, not {value!r}."
+        )
     return float(value)

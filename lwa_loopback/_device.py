@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -17,9 +18,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._defaults import REGION, REQUEST_TIMEOUT, utcnow
-from ._options import DEVICE, picked
+from ._grants import DEVICE
+from ._options import picked
 from ._sync import call_back, synced
 from ._tokens import Tokens
+from ._unstoppable import unstoppable
 
 if TYPE_CHECKING:
     from ._prepared import Prepared
@@ -31,11 +34,32 @@ log = logging.getLogger("lwa_loopback")
 #: what to type. May be ``async def``; it runs beside the polling, which does not wait for it.
 OnCode = Callable[[str, str, float], object]
 
-# RFC 8628 section 3.5: each slow_down adds 5 seconds to the interval, for good.
-_SLOW_DOWN_STEP = 5.0
-_DEFAULT_INTERVAL = 5.0  # RFC 8628 section 3.2, when the answer names none
-_SHORTEST_INTERVAL = 0.01  # a floor, so that a zero or negative interval cannot spin
 _EXPIRED = ("invalid_code_pair", "expired_token")
+#: The longest a code may be waited for, whatever the server says (LWA's live 10 minutes).
+_LONGEST_CODE_LIFE = 3600.0
+#: The longest interval between polls taken at the server's word (LWA's is 30 s at most).
+_LONGEST_INTERVAL = 300.0
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast the device flow polls, whatever the server asks. The defaults are the
+    protocol's; a test against ``FakeLWA`` shortens them (``Pacing(floor=0.01, ...)``), a
+    server never can: ``interval`` from its answer is bounded by these.
+
+    ``floor``: never poll sooner than this after the last poll (once a second).
+    ``default_interval``: when the answer names no usable interval (RFC 8628 section 3.2: 5 s).
+    ``slow_down_step``: added to the interval, for good, at each ``slow_down`` (section 3.5).
+    """
+
+    floor: float = 1.0
+    default_interval: float = 5.0
+    slow_down_step: float = 5.0
+
+    def interval(self, value: Any) -> float:
+        """The server's ``interval``, bounded: the default when absent or unusable."""
+        seconds = _number(value, self.default_interval, _LONGEST_INTERVAL)
+        return max(seconds, self.floor)
 
 
 @dataclass(frozen=True)
@@ -61,6 +85,7 @@ async def login_device(
     on_code: OnCode | None = None,
     request_timeout: float = REQUEST_TIMEOUT,
     clock: Callable[[], datetime] = utcnow,
+    pacing: Pacing = Pacing(),  # frozen: one shared default is safe
 ) -> Tokens:
     """Sign in with LWA's device flow and return the tokens (also written to ``token_file``).
 
@@ -69,92 +94,120 @@ async def login_device(
     and in a notebook shows them as a link. No client secret is sent: the tokens come with a
     refresh token that refreshes without one. Raises ``ConsentError`` when the person denies,
     ``LoginTimeout`` when the code expires first, ``ExchangeError`` for anything else.
+    ``pacing`` bounds how fast it polls (tests shorten it).
     """
     given = picked(locals(), DEVICE)  # first: before any name is imported here
     from ._prepared import prepare_client
 
     shown_by = on_code or show_code
     plan = prepare_client(given, DEVICE, clock, scope_required=True)
-    pair = await _code_pair(plan)
+    pair = await _code_pair(plan, pacing)
     helper = asyncio.ensure_future(_show(shown_by, pair))
     try:
-        tokens = await _poll(plan, pair)
+        return await _poll(plan, pair, pacing)
     finally:
         await _settle(helper)
-    return await plan.keep(tokens)
 
 
-async def _code_pair(plan: Prepared) -> CodePair:
+async def _code_pair(plan: Prepared, pacing: Pacing) -> CodePair:
     from ._exchange import post_json
+    from ._grants import CODE_PAIR, CODE_PAIR_RESPONSE_TYPE
 
-    form = {"response_type": "device_code", "scope": plan.scope}
+    form = {"response_type": CODE_PAIR_RESPONSE_TYPE, "scope": plan.scope}
     if plan.scope_data is not None:
         form["scope_data"] = plan.scope_data
-    answer = await post_json(plan.client, plan.codepair_url, form, "codepair")
+    answer = await post_json(plan.client, plan.codepair_url, form, CODE_PAIR)
+    # Checked before the person sees anything: the code is printed, the page is opened (and
+    # under WSL handed to PowerShell), so nothing in them may drive a terminal or a launcher.
     try:
         return CodePair(
             user_code=_text(answer, "user_code"),
             device_code=_text(answer, "device_code"),
             # LWA's prose says verification_url; its answers say verification_uri.
-            verification_uri=_text(answer, "verification_uri"),
-            expires_in=_number(answer.get("expires_in"), 600.0),
-            interval=_number(answer.get("interval"), _DEFAULT_INTERVAL),
+            verification_uri=_page(_text(answer, "verification_uri")),
+            expires_in=_number(answer.get("expires_in"), 600.0, _LONGEST_CODE_LIFE),
+            interval=pacing.interval(answer.get("interval")),
         )
     except ValueError as exc:
         raise ExchangeError(
-            f"The code pair endpoint {plan.codepair_url} answered without {exc}: check "
-            "`codepair_url` and `region`.",
+            f"The code pair endpoint {plan.codepair_url} answered with {exc}, so no code was "
+            "shown: check `codepair_url` and `region`.",
             error="invalid_response",
             status=200,
         ) from None
 
 
 def _text(answer: dict[str, Any], key: str) -> str:
+    from ._token_json import token_text
+
     value = answer.get(key)
-    if not isinstance(value, str) or not value or len(value) > 2048:
-        raise ValueError(f"a usable {key}")
-    return value
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"no usable {key}")
+    return token_text(value, key)
 
 
-def _number(value: Any, default: float) -> float:
+def _page(url: str) -> str:
+    from ._browser import openable_url
+
+    try:
+        return str(openable_url(url))
+    except ValueError as exc:
+        raise ValueError(f"a verification_uri that cannot be opened safely ({exc})") from None
+
+
+def _number(value: Any, default: float, longest: float) -> float:
+    """A number of seconds from the server: ``default`` when absent or not a positive finite
+    number, and never more than ``longest``."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
-    return number if 0 < number < 86400 else default
+    if not math.isfinite(number) or number <= 0:
+        return default
+    return min(number, longest)
 
 
-async def _poll(plan: Prepared, pair: CodePair) -> Tokens:
+async def _poll(plan: Prepared, pair: CodePair, pacing: Pacing) -> Tokens:
     """Ask for the tokens every ``interval`` seconds until the person decides or the code
     expires. A poll is idempotent (nothing is spent until the tokens come back), so one that
     fails to connect is simply tried again at the next interval."""
-    from ._exchange import device_tokens
-
     loop = asyncio.get_running_loop()
     deadline = loop.time() + pair.expires_in
-    interval = max(pair.interval, _SHORTEST_INTERVAL)
+    interval = pair.interval
     while True:
         await asyncio.sleep(min(interval, max(deadline - loop.time(), 0)))
         if loop.time() >= deadline:
             raise _expired(pair)
-        try:
-            return await device_tokens(
-                plan.client,
-                device_code=pair.device_code,
-                user_code=pair.user_code,
-                scope=plan.scope,
-            )
-        except ExchangeError as exc:
-            interval = _after_refusal(exc, pair, interval)
+        # The poll that brings the tokens spends the device code: once sent, it finishes and
+        # its tokens are written, however often Ctrl+C comes meanwhile (then it is cancelled).
+        answer = await unstoppable(_poll_once(plan, pair))
+        if isinstance(answer, Tokens):
+            return answer
+        interval = _after_refusal(answer, pair, interval, pacing)
 
 
-def _after_refusal(exc: ExchangeError, pair: CodePair, interval: float) -> float:
+async def _poll_once(plan: Prepared, pair: CodePair) -> Tokens | ExchangeError:
+    """One poll, and the token file written when it brings the tokens; the server's refusal is
+    returned, not raised, so that a cancellation during a pending poll is not lost in it."""
+    from ._exchange import device_tokens
+
+    try:
+        tokens = await device_tokens(
+            plan.client, device_code=pair.device_code, user_code=pair.user_code, scope=plan.scope
+        )
+    except ExchangeError as exc:
+        return exc
+    return await plan.keep(tokens)
+
+
+def _after_refusal(exc: ExchangeError, pair: CodePair, interval: float, pacing: Pacing) -> float:
     """The interval to wait before the next poll, or the exception that ends the flow."""
     if exc.error == "authorization_pending":
         return interval
     if exc.error == "slow_down":
-        log.debug("Polled too fast; waiting %s more from now on.", seconds(_SLOW_DOWN_STEP))
-        return interval + _SLOW_DOWN_STEP
+        step = seconds(pacing.slow_down_step)
+        log.debug("Polled too fast; waiting %s more from now on.", step)
+        return interval + pacing.slow_down_step
     if exc.error == "network_error":
         log.warning("Could not reach the token endpoint; trying again in %s.", seconds(interval))
         return interval

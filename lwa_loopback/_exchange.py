@@ -11,9 +11,18 @@ from typing import Any
 from . import _token_json
 from ._defaults import ACCESS_TOKEN_LIFETIME
 from ._endpoints import is_amazon, server_name
+from ._grants import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    DEVICE_CODE,
+    REFRESH_TOKEN,
+    SELLING_PARTNER,
+    Advice,
+    Grant,
+)
 from ._token_json import MAX_LIFETIME
-from ._tokens import CLIENT_CREDENTIALS, DEVICE_CODE, Tokens
-from ._transport import ADVICE, Advice, Client, post
+from ._tokens import Tokens
+from ._transport import Client, post
 from .errors import ExchangeError, clause, shown
 
 __all__ = [
@@ -38,52 +47,63 @@ async def exchange_code(
     **kept: Any,
 ) -> Tokens:
     """Trade an authorization code for tokens (LWA.md section 3). Seller Central's consent
-    page has no PKCE: there ``code_verifier`` is None. ``kept`` fields (``selling_partner_id``)
-    go into the tokens as they are."""
-    grant = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    page has no PKCE: there ``code_verifier`` is None, and ``kept`` fields
+    (``selling_partner_id``) go into the tokens as they are."""
+    form = {"code": code, "redirect_uri": redirect_uri}
     if code_verifier is not None:
-        grant["code_verifier"] = code_verifier
-    return await _request_tokens(client, grant, scope=scope, kept=kept)
+        form["code_verifier"] = code_verifier
+    grant = SELLING_PARTNER if "selling_partner_id" in kept else AUTHORIZATION_CODE
+    return await _request_tokens(client, grant, form, scope=scope, kept=kept)
 
 
-async def refresh_tokens(client: Client, *, refresh_token: str, scope: str) -> Tokens:
-    """Trade a refresh token for a new access token (LWA.md section 4)."""
-    grant = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return await _request_tokens(client, grant, scope=scope)
+async def refresh_tokens(
+    client: Client, *, refresh_token: str, scope: str, grant: Grant = REFRESH_TOKEN
+) -> Tokens:
+    """Trade a refresh token for a new access token (LWA.md section 4). ``grant`` is
+    ``IMPORTED`` when the refresh proves a refresh token brought from elsewhere."""
+    form = {"refresh_token": refresh_token}
+    return await _request_tokens(client, grant, form, scope=scope)
 
 
 async def device_tokens(client: Client, *, device_code: str, user_code: str, scope: str) -> Tokens:
     """One poll of the device flow (LWA.md section 7): the tokens once the person approved,
     else the ``ExchangeError`` whose ``error`` says to wait (``authorization_pending``)."""
-    grant = {"grant_type": DEVICE_CODE, "device_code": device_code, "user_code": user_code}
-    return await _request_tokens(client, grant, scope=scope, kept={"grant": DEVICE_CODE})
+    form = {"device_code": device_code, "user_code": user_code}
+    return await _request_tokens(client, DEVICE_CODE, form, scope=scope)
 
 
 async def client_credentials_tokens(client: Client, *, scope: str) -> Tokens:
     """An access token for the client itself (grantless operations): no browser, and no
     refresh token (LWA.md section 7)."""
-    grant = {"grant_type": CLIENT_CREDENTIALS, "scope": scope}
-    return await _request_tokens(client, grant, scope=scope, kept={"grant": CLIENT_CREDENTIALS})
+    return await _request_tokens(client, CLIENT_CREDENTIALS, {"scope": scope}, scope=scope)
 
 
-async def post_json(client: Client, url: str, form: dict[str, str], what: str) -> dict[str, Any]:
+async def post_json(
+    client: Client, url: str, form: dict[str, str], advice: Advice
+) -> dict[str, Any]:
     """POST ``form`` (with the client id) to another LWA endpoint (the device flow's code
     pair) and return its JSON object, with the token endpoint's limits and errors."""
-    advice = ADVICE[what]
     status, body = await post(client, client._form(form), advice, url=url)
     return _decode(client, status, body, advice)
 
 
 async def _request_tokens(
-    client: Client, grant: dict[str, str], *, scope: str, kept: dict[str, Any] | None = None
+    client: Client,
+    grant: Grant,
+    form: dict[str, str],
+    *,
+    scope: str,
+    kept: dict[str, Any] | None = None,
 ) -> Tokens:
     obtained_at = client.clock()
-    advice = ADVICE[grant["grant_type"]]
-    status, body = await post(client, client._form(grant), advice)
-    payload = _decode(client, status, body, advice)
+    sent = client._form({"grant_type": grant.grant_type, **form})
+    status, body = await post(client, sent, grant.advice)
+    payload = _decode(client, status, body, grant.advice)
     tokens = _tokens_from(
-        payload, client, scope=scope, obtained_at=obtained_at, spent=advice.unusable
+        payload, client, scope=scope, obtained_at=obtained_at, spent=grant.advice.unusable
     )
+    # A refresh keeps the grant its token file names (``Tokens.with_access_token``).
+    tokens = replace(tokens, grant=grant.stored) if grant.stored else tokens
     return replace(tokens, **kept) if kept else tokens
 
 
@@ -96,7 +116,7 @@ def _decode(client: Client, status: int, body: bytes, advice: Advice) -> dict[st
     except ValueError:
         payload = None
     if isinstance(payload, dict) and "error" in payload:
-        raise _server_error(client, status, payload)
+        raise _server_error(client, status, payload, advice)
     if 300 <= status < 400:
         raise ExchangeError(
             f"The token endpoint answered with a redirect (HTTP {status}), which is not "
@@ -116,13 +136,19 @@ def _decode(client: Client, status: int, body: bytes, advice: Advice) -> dict[st
     return payload
 
 
-def _server_error(client: Client, status: int, payload: dict[str, Any]) -> ExchangeError:
+def _server_error(
+    client: Client, status: int, payload: dict[str, Any], grant_advice: Advice
+) -> ExchangeError:
     error = str(payload.get("error"))
     description = payload.get("error_description")
     description = None if description is None else str(description)
     server = server_name(client.token_url)
     console = "the LWA console" if is_amazon(client.token_url) else f"{server}'s client settings"
-    advice = _ADVICE.get(error, "See {console} for the client's settings.")
+    by_grant = {
+        "invalid_grant": grant_advice.invalid_grant,
+        "invalid_client": grant_advice.invalid_client,
+    }
+    advice = by_grant.get(error) or _ADVICE.get(error, "See {console} for the client's settings.")
     said = f": {clause(description)}" if description else ""
     return ExchangeError(
         f"{server} refused the token request with {shown(error)} (HTTP {status}){said}. "
@@ -134,11 +160,6 @@ def _server_error(client: Client, status: int, payload: dict[str, Any]) -> Excha
 
 
 _ADVICE = {
-    "invalid_grant": (
-        "The code or refresh token is invalid, expired, already used, or was issued to another "
-        "client or return URL: run `lwa-loopback login ...` again."
-    ),
-    "invalid_client": "Check the client id and the client secret (LWA_CLIENT_SECRET).",
     "unauthorized_client": "This client may not use this grant: check it in {console}.",
     "invalid_request": "Check the options, in particular `redirect_uri`, against {console}.",
     "server_error": "{server} had an internal error: try again in a minute.",

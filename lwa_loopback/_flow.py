@@ -26,7 +26,7 @@ from ._request import Request, Started, prepare, start
 from ._sync import call_back, synced
 from ._tokens import Tokens
 from ._unstoppable import unstoppable
-from .errors import LoginTimeout, TokenFileError, seconds
+from .errors import ConsentError, LoginTimeout, TokenFileError, seconds
 
 if TYPE_CHECKING:
     from ._consent import Pkce
@@ -170,12 +170,21 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
 async def _conclude(outcome: Outcome, started: Started, answer: Answer) -> Tokens:
     """The redirect's outcome, from the listener or pasted: LWA's error, or the tokens."""
     from ._endpoints import server_name
-    from ._redirect import Refused, refused_error
+    from ._redirect import Refused, refused_error, unkeepable
 
+    server = server_name(started.request.endpoints.authorize_url)
     if isinstance(outcome, Refused):
-        server = server_name(started.request.endpoints.authorize_url)
         answer(_pages.consent_refused(outcome.error, outcome.description, server))
         raise refused_error(outcome, server)
+    problem = unkeepable(outcome)
+    if problem is not None:
+        message = (
+            f"{server} sent the browser back with a code, but its {problem}, so the token file "
+            "could not keep it: the code was not used. Run the command again; if this comes "
+            "back, the address was altered on the way."
+        )
+        answer(_pages.exchange_failed(message, server))
+        raise ConsentError(message, error="invalid_request")
     return await _finish(outcome, started.request, started.redirect_uri, started.pkce, answer)
 
 

@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from ._defaults import REGION, REQUEST_TIMEOUT, utcnow
-from ._options import IMPORT, picked
+from ._grants import IMPORT
+from ._options import picked
 from ._sync import synced
 from ._tokens import Tokens
+from ._unstoppable import unstoppable
 from .errors import ConfigurationError
 
 
@@ -35,6 +37,7 @@ async def import_refresh_token(
     given = picked(locals(), IMPORT)  # first: before any name is imported here
     from . import _token_json
     from ._exchange import refresh_tokens
+    from ._grants import IMPORTED
     from ._prepared import prepare_client
 
     try:
@@ -44,15 +47,22 @@ async def import_refresh_token(
     except ValueError as exc:
         raise ConfigurationError(f"Cannot import: {exc}.") from None
     prepared = prepare_client(given, IMPORT, clock)
-    tokens = await refresh_tokens(
-        prepared.client, refresh_token=refresh_token, scope=prepared.scope
-    )
-    tokens = replace(
-        tokens,
-        refresh_token=tokens.refresh_token or refresh_token,
-        selling_partner_id=selling_partner_id,
-    )
-    return await prepared.keep(tokens)
+
+    async def refresh_and_keep() -> Tokens:
+        tokens = await refresh_tokens(
+            prepared.client, refresh_token=refresh_token, scope=prepared.scope, grant=IMPORTED
+        )
+        tokens = replace(
+            tokens,
+            # A server that rotates refresh tokens has just revoked the one imported.
+            refresh_token=tokens.refresh_token or refresh_token,
+            selling_partner_id=selling_partner_id,
+        )
+        return await prepared.keep(tokens)
+
+    # Once sent, the refresh may have rotated the refresh token: its answer must reach the
+    # token file before a Ctrl+C takes effect, or the only working refresh token is lost.
+    return await unstoppable(refresh_and_keep())
 
 
 import_refresh_token_sync = synced(

@@ -19,7 +19,7 @@ from pathlib import Path
 from ._defaults import LOCK_TIMEOUT
 from ._token_file import FILE_MODE, check_locking, remove_leftovers, write_token_file
 from ._tokens import Tokens
-from .errors import TokenFileError, TokenFileUnusable
+from .errors import TokenFileError, TokenFileUnusable, shown
 
 # Polled rather than waited on in a thread: a thread blocked in flock() cannot be cancelled,
 # and Ctrl+C or a timeout must still end the wait.
@@ -94,6 +94,6 @@ async def save_tokens(token_file: Path, tokens: Tokens) -> None:
             remove_leftovers(token_file)
             write_token_file(token_file, tokens)
     except (OSError, TokenFileUnusable) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else shown(str(exc))
         message = f"Could not write the token file {token_file}: {reason}".rstrip(".") + "."
         raise TokenFileError(message, tokens=tokens) from None

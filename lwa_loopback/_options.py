@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT
+from ._grants import CLIENT_CREDENTIALS_FLOW, DEVICE, FLOWS, IMPORT, LOGIN
 from ._regions import REGIONS
 
-#: The library's flows, by the name of their entry point.
-LOGIN, DEVICE, CLIENT_CREDENTIALS = "login", "login_device", "client_credentials"
-IMPORT = "import_refresh_token"
-EVERY_FLOW = frozenset({LOGIN, DEVICE, CLIENT_CREDENTIALS, IMPORT})
+EVERY_FLOW = frozenset(FLOWS)
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ OPTIONS: tuple[Option, ...] = (
         "The client secret; without it LWA sends no refresh token (Selling Partner sign-ins and "
         "client credentials need it). Prefer the environment variable to the command line.",
         envvar="LWA_CLIENT_SECRET",
-        flows=frozenset({LOGIN, CLIENT_CREDENTIALS, IMPORT}),
+        flows=frozenset({LOGIN, CLIENT_CREDENTIALS_FLOW, IMPORT}),
         remembered=False,
     ),
     Option(
@@ -196,7 +194,7 @@ OPTIONS: tuple[Option, ...] = (
 LIBRARY_ONLY = {
     LOGIN: ("open_browser", "clock"),
     DEVICE: ("on_code", "clock"),
-    CLIENT_CREDENTIALS: ("clock",),
+    CLIENT_CREDENTIALS_FLOW: ("clock",),
     IMPORT: ("refresh_token", "clock"),
 }
 

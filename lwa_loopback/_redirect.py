@@ -63,6 +63,21 @@ def read_outcome(query: MultiMapping[str], code_param: str = "code") -> Outcome 
     return None
 
 
+def unkeepable(outcome: Authorized) -> str | None:
+    """Why a value to keep with the tokens (``selling_partner_id``, ``mws_auth_token``) cannot
+    be kept, or None. Checked before the code is exchanged: the token file's reader would
+    refuse it, and after the exchange the single-use code would be spent for a file that does
+    not work."""
+    from ._token_json import token_text
+
+    for name, value in outcome.kept.items():
+        try:
+            token_text(value, name)
+        except ValueError as exc:
+            return str(exc)
+    return None
+
+
 def read_redirect(
     query: MultiMapping[str], expected_state: str, code_param: str = "code"
 ) -> Outcome | str:

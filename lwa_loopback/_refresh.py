@@ -14,8 +14,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ._defaults import LOCK_TIMEOUT, MIN_VALID, REQUEST_TIMEOUT, utcnow
+from ._defaults import (
+    LOCK_TIMEOUT,
+    MIN_VALID,
+    REQUEST_TIMEOUT,
+    check_min_valid,
+    check_seconds,
+    utcnow,
+)
 from ._endpoints import server_name
+from ._grants import CLIENT_CREDENTIALS
 from ._lock import locked
 from ._sync import synced
 from ._token_file import (
@@ -24,7 +32,7 @@ from ._token_file import (
     remove_leftovers,
     write_token_file,
 )
-from ._tokens import CLIENT_CREDENTIALS, Tokens
+from ._tokens import Tokens
 from ._unstoppable import unstoppable
 from .errors import TokenFileError, TokenFileUnusable
 
@@ -40,6 +48,20 @@ class _Settings:
     request_timeout: float
     lock_timeout: float
     clock: Callable[[], datetime]
+
+
+def _settings(
+    client_secret: str | None,
+    request_timeout: float,
+    lock_timeout: float,
+    clock: Callable[[], datetime],
+) -> _Settings:
+    return _Settings(
+        client_secret or None,
+        check_seconds("request_timeout", request_timeout),
+        check_seconds("lock_timeout", lock_timeout),
+        clock,
+    )
 
 
 async def refresh(
@@ -63,7 +85,7 @@ async def refresh(
     seen = read_token_file(path)
     if not _renewable(seen):
         raise _no_refresh_token(path, seen)
-    settings = _Settings(client_secret or None, request_timeout, lock_timeout, clock)
+    settings = _settings(client_secret, request_timeout, lock_timeout, clock)
     return await _refresh_file(path, settings, still_needed=lambda current: current == seen)
 
 
@@ -81,6 +103,7 @@ async def valid_access_token(
     A token that is still valid costs one file read and no request. Raises as ``refresh()``
     does; a token that has not expired yet but has no refresh token is returned as it is.
     """
+    check_min_valid(min_valid)
     path = _path(token_file)
     tokens = read_token_file(path)
 
@@ -98,7 +121,7 @@ async def valid_access_token(
             path,
         )
         return tokens.access_token
-    settings = _Settings(client_secret or None, request_timeout, lock_timeout, clock)
+    settings = _settings(client_secret, request_timeout, lock_timeout, clock)
     return (await _refresh_file(path, settings, still_needed=needs_refresh)).access_token
 
 
@@ -140,7 +163,7 @@ async def _ask_and_save(path: Path, current: Tokens, settings: _Settings) -> Tok
 
 
 def _renewable(tokens: Tokens) -> bool:
-    return tokens.refresh_token is not None or tokens.grant == CLIENT_CREDENTIALS
+    return tokens.refresh_token is not None or tokens.obtained_by.renewable
 
 
 async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
@@ -148,7 +171,7 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
 
     if not _renewable(current):  # the file was replaced while this process waited
         raise _no_refresh_token(path, current)
-    if current.grant == CLIENT_CREDENTIALS and not settings.client_secret:
+    if current.obtained_by is CLIENT_CREDENTIALS and not settings.client_secret:
         raise TokenFileUnusable(
             f"The token file {path} holds client-credentials tokens, which are renewed by "
             "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET)."

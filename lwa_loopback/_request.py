@@ -30,6 +30,7 @@ from ._consent import (
 )
 from ._defaults import check_seconds, utcnow
 from ._endpoints import resolve_endpoints
+from ._grants import LOGIN
 from ._listen import listener, say_where
 from ._loopback import (
     Resolver,
@@ -39,7 +40,7 @@ from ._loopback import (
     is_loopback,
     system_resolver,
 )
-from ._options import LOGIN, remembered, with_defaults
+from ._options import remembered, with_defaults
 from ._regions import Endpoints
 from ._token_file import check_writable
 from .errors import ConfigurationError, TokenFileUnusable

@@ -40,13 +40,14 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
     """
     import tempfile  # here, not above: `lwa-loopback token` only reads, and it starts fast
 
+    text = readable_text(tokens)
     target = Path(path).expanduser()
     target.parent.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
     # mkstemp creates the file 0600 from the start, so no other user can open it in between.
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(tokens.dumps())
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp_name, FILE_MODE)
@@ -57,6 +58,23 @@ def write_token_file(path: str | os.PathLike[str], tokens: Tokens) -> Path:
         raise
     _fsync_folder(target.parent)
     return target
+
+
+class Unreadable(ValueError, OSError):
+    """The tokens would make a file that ``read_token_file`` refuses: nothing was written."""
+
+
+def readable_text(tokens: Tokens) -> str:
+    """The token file's text for ``tokens``, once the reader has accepted it: whatever a server
+    sent, nothing is written that ``token`` or ``refresh`` would then refuse (``Unreadable``)."""
+    text = tokens.dumps()
+    if len(text.encode("utf-8")) > _token_json.MAX_FILE_SIZE:
+        raise Unreadable(f"the tokens need more than {_token_json.MAX_FILE_SIZE // 1024} KiB")
+    try:
+        _token_json.parse(_token_json.loads(text))
+    except ValueError as exc:
+        raise Unreadable(f"the tokens could not be read back: {exc}") from None
+    return text
 
 
 def remove_leftovers(path: Path) -> None:

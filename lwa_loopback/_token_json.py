@@ -16,6 +16,8 @@ import os
 import stat
 from datetime import datetime, timedelta, timezone
 
+from ._grants import AUTHORIZATION_CODE, stored_grant
+
 TYPE_CHECKING = False  # typing itself costs a few milliseconds on the quick path
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -63,12 +65,6 @@ def choose_path(file: str | None, profile: str | None, environ: Mapping[str, str
         return profile_path(environ["LWA_PROFILE"], environ)
     return default_path(environ)
 
-
-#: The grants a token file can come from (its ``grant`` field).
-AUTHORIZATION_CODE = "authorization_code"
-DEVICE_CODE = "device_code"
-CLIENT_CREDENTIALS = "client_credentials"
-GRANTS = (AUTHORIZATION_CODE, DEVICE_CODE, CLIENT_CREDENTIALS)
 
 #: The longest access token lifetime taken at its word (LWA's is one hour).
 MAX_LIFETIME = 366 * 24 * 3600
@@ -152,9 +148,8 @@ def parse(data: Any) -> dict[str, Any]:
         fields["expires_at"] = computed if expires_at is None else parse_iso(str(expires_at))
         sent = data.get("client_secret_sent")
         fields["client_secret_sent"] = sent if isinstance(sent, bool) else None
-        fields["grant"] = str(data.get("grant", AUTHORIZATION_CODE))
-        if fields["grant"] not in GRANTS:
-            raise ValueError(f"grant {fields['grant']!r} is not one lwa-loopback knows")
+        # Files written before the grant was recorded came from a browser sign-in.
+        fields["grant"] = stored_grant(str(data.get("grant", AUTHORIZATION_CODE.stored))).stored
         for name in ("selling_partner_id", "mws_auth_token"):
             value = data.get(name)
             fields[name] = None if value is None else token_text(str(value), name)
@@ -190,11 +185,19 @@ def expires_within(
     return expires_at - now <= timedelta(seconds=seconds)
 
 
+#: The longest token (or id kept with the tokens) taken: LWA's are at most 2 KiB, and three at
+#: this length still fit a token file (``MAX_FILE_SIZE``).
+MAX_TOKEN = 16 * 1024
+
+
 def token_text(value: str, name: str) -> str:
     """A token as sent in an ``Authorization`` header: no white space or control characters
-    (a CR/LF in one would let it inject a header, or drive the terminal it is printed on)."""
+    (a CR/LF in one would let it inject a header, or drive the terminal it is printed on), and
+    short enough for the token file to hold."""
     if not value or any(c.isspace() or not c.isprintable() for c in value):
         raise ValueError(f"{name} holds white space or control characters")
+    if len(value) > MAX_TOKEN:
+        raise ValueError(f"{name} is longer than {MAX_TOKEN // 1024} KiB")
     return value
 
 

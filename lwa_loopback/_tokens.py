@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import _token_json
-from ._token_json import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, GRANTS
+from ._grants import AUTHORIZATION_CODE, Grant, stored_grant
 
-__all__ = ["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "DEVICE_CODE", "GRANTS", "Tokens"]
+__all__ = ["Tokens"]
 
 # Stands for "obtained_at + expires_in" until __post_init__ computes it.
 _COMPUTED = datetime.min.replace(tzinfo=timezone.utc)
@@ -24,8 +24,9 @@ class Tokens:
     ``obtained_at + expires_in``, and a token file's own ``expires_at`` wins over both.
     ``client_secret_sent`` says whether the request that brought the refresh token (or its
     absence) carried a client secret: None when not known (files written before it was kept).
-    ``grant`` is how the tokens were obtained: ``authorization_code`` (a browser sign-in, LWA's
-    or Seller Central's), ``device_code`` or ``client_credentials``. Selling Partner API
+    ``grant`` is how the tokens were obtained, as the token file stores it (``_grants``:
+    ``authorization_code``, ``selling_partner_code``, ``device_code``, ``client_credentials``,
+    ``imported_refresh_token``); ``obtained_by`` is that grant itself. Selling Partner API
     sign-ins also keep ``selling_partner_id`` (whose tokens these are) and, for hybrid apps,
     ``mws_auth_token``.
     """
@@ -41,7 +42,7 @@ class Tokens:
     token_url: str
     expires_at: datetime = _COMPUTED
     client_secret_sent: bool | None = None
-    grant: str = AUTHORIZATION_CODE
+    grant: str = AUTHORIZATION_CODE.stored
     selling_partner_id: str | None = None
     mws_auth_token: str | None = field(default=None, repr=False)
     #: The options the tokens were obtained with, never a secret: ``login --profile NAME``
@@ -52,6 +53,11 @@ class Tokens:
         if self.expires_at is _COMPUTED:
             computed = self.obtained_at + timedelta(seconds=self.expires_in)
             object.__setattr__(self, "expires_at", computed)
+
+    @property
+    def obtained_by(self) -> Grant:
+        """The grant the tokens came from (``ValueError`` for a ``grant`` not known)."""
+        return stored_grant(self.grant)
 
     def expires_within(self, seconds: float, *, now: datetime | None = None) -> bool:
         return _token_json.expires_within(self.obtained_at, self.expires_at, seconds, now)

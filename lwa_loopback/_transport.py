@@ -3,7 +3,7 @@ answered within a size limit, retried only when it provably never left this mach
 
 A connection refused proves nothing was sent; anything later may have spent a single-use code,
 so it is never sent twice. Every failure becomes an ``ExchangeError`` with advice for the grant
-that was asked for (``Advice``).
+that was asked for (``_grants.Advice``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import aiohttp
 
 from ._body import ACCEPT_ENCODING, MAX_BODY, BodyTooLarge, UnknownEncoding, read_bounded
 from ._defaults import REQUEST_TIMEOUT, utcnow
+from ._grants import Advice
 from ._proxy import Proxy, proxy_for
-from ._tokens import CLIENT_CREDENTIALS, DEVICE_CODE
 from .errors import ExchangeError, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
@@ -160,49 +160,6 @@ async def _read(client: Client, response: aiohttp.ClientResponse, advice: Advice
             error="invalid_response",
             status=response.status,
         ) from None
-
-
-@dataclass(frozen=True)
-class Advice:
-    """What to do after a failure that is not LWA's answer, per grant: a code works once, a
-    refresh token many times."""
-
-    network: str
-    server: str
-    unusable: str
-    endpoint: str = "token endpoint"
-
-
-ADVICE = {
-    "authorization_code": Advice(
-        network="Check the network and the `region` or `token_url`; if the code may have been "
-        "used, log in again.",
-        server="try again in a minute (a login needs a new code).",
-        unusable="The code is spent: check `token_url`, then run `lwa-loopback login ...` again.",
-    ),
-    "refresh_token": Advice(
-        network="Check the network and try again (the token file's token_url is where the "
-        "request went); the refresh token can be used again.",
-        server="try again in a minute.",
-        unusable="The token file was left as it was; check its token_url.",
-    ),
-    DEVICE_CODE: Advice(
-        network="Check the network and the `region` or `token_url`.",
-        server="try again in a minute.",
-        unusable="Check `token_url`, then run the device sign-in again.",
-    ),
-    CLIENT_CREDENTIALS: Advice(
-        network="Check the network and the `region` or `token_url`, then try again.",
-        server="try again in a minute.",
-        unusable="Check `token_url`, then try again.",
-    ),
-    "codepair": Advice(
-        network="Check the network and the `region` or `codepair_url`, then try again.",
-        server="try again in a minute.",
-        unusable="Check `codepair_url`, then try again.",
-        endpoint="code pair endpoint",
-    ),
-}
 
 
 def _network_error(

@@ -172,3 +172,68 @@ def test_without_fcntl_a_refresh_says_so(fake_lwa: FakeLWA, tmp_path: Path) -> N
 
     assert done.returncode == 8, done.stderr
     assert "WSL" in done.stderr and "Traceback" not in done.stderr
+
+
+def _grant_and_flow_names() -> set[str]:
+    from lwa_loopback import _grants
+
+    names = {grant.grant_type for grant in _grants.GRANTS}
+    names |= {grant.stored for grant in _grants.GRANTS if grant.stored}
+    return names | {*_grants.FLOWS, _grants.REFRESH}
+
+
+def _spelled(path: Path, names: set[str]) -> Iterator[tuple[int, str]]:
+    """Where a grant or flow name is used as a bare string: compared with something, or given
+    as a ``grant``/``grant_type`` (a dict key or a keyword). The same words as field names
+    (``refresh_token``, ``device_code`` in a form) are fine: they name fields, not grants."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Compare):
+            candidates = [node.left, *node.comparators]
+            candidates += [
+                e
+                for c in node.comparators
+                if isinstance(c, ast.Tuple | ast.List | ast.Set)
+                for e in c.elts
+            ]
+        elif isinstance(node, ast.Dict):
+            candidates = [
+                value
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant) and key.value in ("grant", "grant_type")
+            ]
+        elif isinstance(node, ast.keyword) and node.arg in ("grant", "grant_type"):
+            candidates = [node.value]
+        else:
+            continue
+        for candidate in candidates:
+            if isinstance(candidate, ast.Constant) and candidate.value in names:
+                yield candidate.lineno, candidate.value
+
+
+def test_only_the_grant_model_spells_a_grant_or_a_flow() -> None:
+    """Grants and flows are named in ``_grants`` alone: anywhere else, a bare string compared
+    with a stored grant or a flow name would drift from the model (one vocabulary matching
+    another by accident, as a stored grant and a flow name once did)."""
+    names = _grant_and_flow_names()
+    found = [
+        f"{name}:{line}: {value!r}"
+        for name, path in sorted(MODULES.items())
+        if name != "lwa_loopback._grants"
+        for line, value in _spelled(path, names)
+    ]
+    assert found == []
+
+
+def test_the_grant_check_finds_a_bare_grant_name(tmp_path: Path) -> None:
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        '"""A docstring may say device_code."""\n'
+        'form = {"device_code": code}\n'
+        'if grant == "device_code" or flow in ("login", "x"):\n'
+        '    form = {"grant_type": "client_credentials"}\n'
+    )
+    assert sorted(_spelled(planted, _grant_and_flow_names())) == [
+        (3, "device_code"),
+        (3, "login"),
+        (4, "client_credentials"),
+    ]

@@ -444,9 +444,10 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
         ({"region": "xx"}, "Unknown region"),
         ({"client_id": "x" * 101}, "100 bytes"),
         ({"authorize_url": "https://www.amazon.com/ap/oa"}, "port 0"),
-        ({"timeout": float("nan")}, "`timeout` must be a positive number"),
-        ({"timeout": float("inf")}, "`timeout` must be a positive number"),
-        ({"request_timeout": 0}, "`request_timeout` must be a positive number"),
+        ({"timeout": float("nan")}, "`timeout` must be a number of seconds above 0"),
+        ({"timeout": float("inf")}, "`timeout` must be a number of seconds above 0"),
+        ({"timeout": 1e300}, "`timeout` must be a number of seconds above 0 and at most 86400"),
+        ({"request_timeout": 0}, "`request_timeout` must be a number of seconds above 0"),
     ],
 )
 async def test_bad_options_fail_before_the_network(

@@ -81,6 +81,47 @@ async def test_refresh_saves_the_rotated_token_before_it_stops(
     assert saved.access_token != old.access_token
 
 
+# The other grants' last request: the same rule, whichever grant sends it.
+OTHER_GRANTS = {
+    "client-credentials": ("client-credentials", "--scope", "x::y"),
+    "import": ("import",),
+    "device": ("login", "--device", "--no-browser"),
+}
+
+
+@pytest.mark.parametrize("grant", OTHER_GRANTS)
+@pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
+async def test_every_grants_last_request_is_saved_before_it_stops(
+    lwa: FakeLWA, tmp_path: Path, grant: str, signals: tuple[int, ...]
+) -> None:
+    lwa.rotate_refresh_tokens = True  # an imported refresh token dies with this request
+    lwa.device_interval = 0.05  # polls as soon as the floor lets them
+    token_file = tmp_path / "tokens.json"
+    cli = Cli(tmp_path, lwa, stdin=grant == "import")
+    cli.env["LWA_CODEPAIR_URL"] = lwa.codepair_url
+    pasted = lwa.issue_refresh_token()
+    slow(lwa)  # the code pair request is not a token request: only the last one is slow
+    await cli.start(*OTHER_GRANTS[grant], "--out", str(token_file))
+    if grant == "import":
+        assert cli.process is not None and cli.process.stdin is not None
+        cli.process.stdin.write(pasted.encode() + b"\n")
+        await cli.process.stdin.drain()
+    if grant == "device":
+        code = await cli.read_until(lambda line: line.startswith("Code: "))
+        lwa.approve(code.removeprefix("Code: "))  # before the first poll, a second away
+    await wait_until(lambda: bool(lwa.token_requests), "the last request reaching the fake")
+
+    await send(cli, signals)
+    done = await cli.finish()
+
+    assert done.exit_code == EXIT[signals[0]], done.stderr
+    assert "Traceback" not in done.stderr
+    saved = read_token_file(token_file)
+    assert saved.access_token.startswith("Atza|fake.")
+    assert saved.refresh_token != pasted  # the rotated one was kept, or none (client credentials)
+    assert len(lwa.token_requests) == 1
+
+
 async def test_cancelling_a_login_twice_mid_exchange_still_writes_the_file(
     options: dict[str, Any], lwa: FakeLWA, token_file: Path
 ) -> None:

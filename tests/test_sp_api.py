@@ -13,6 +13,7 @@ import pytest
 from yarl import URL
 
 from lwa_loopback import ConfigurationError, Tokens, login, read_token_file
+from lwa_loopback._grants import SELLING_PARTNER
 from lwa_loopback._request import prepare, start
 from lwa_loopback.testing import FAKE_APPLICATION_ID, FAKE_SELLING_PARTNER_ID, FakeLWA
 
@@ -37,8 +38,9 @@ async def test_a_seller_signs_in_through_seller_central(
     tokens = await login(**sp_options)
 
     assert tokens.selling_partner_id == FAKE_SELLING_PARTNER_ID
-    assert tokens.refresh_token and tokens.grant == "authorization_code"
+    assert tokens.refresh_token and tokens.obtained_by is SELLING_PARTNER
     saved = json.loads(token_file.read_text())
+    assert saved["grant"] == SELLING_PARTNER.stored == "selling_partner_code"
     assert saved["selling_partner_id"] == FAKE_SELLING_PARTNER_ID
     assert "mws_auth_token" not in saved
     consent = lwa.seller_central_requests[0].params

@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
+from .._defaults import MAX_SECONDS
 from .._options import OPTIONS, Option
 from .._regions import REGIONS
 
-_SECONDS = click.FloatRange(min=0, min_open=True)
+SECONDS = click.FloatRange(min=0, min_open=True, max=MAX_SECONDS)
 _PATH = click.Path(dir_okay=False, path_type=Path)
 
 
@@ -29,7 +30,7 @@ def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[...,
     elif option.kind == "path":
         settings.update(type=_PATH)
     elif option.kind == "seconds":
-        settings.update(type=_SECONDS)
+        settings.update(type=SECONDS)
     elif option.kind == "choice":
         settings.update(type=click.Choice(list(REGIONS)))
     if option.default is not None and option.kind != "flag":

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .._defaults import DEMO_TIMEOUT
+from ._build import SECONDS
 from ._exits import handles_errors
 from ._login import report
 from ._output import SETTINGS, announce, say, show_logs, system_browser
@@ -40,7 +41,7 @@ DEMO_REDIRECT_URI = "http://127.0.0.1:0/callback"  # port 0: any free port, so i
     "--timeout",
     default=DEMO_TIMEOUT,
     show_default=True,
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     help="Seconds to wait for the redirect.",
 )
 @handles_errors()

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from .._endpoints import is_amazon, server_name
+from .._grants import CLIENT_CREDENTIALS
 from .._refresh import why_no_refresh_token
-from .._tokens import CLIENT_CREDENTIALS, Tokens
+from .._tokens import Tokens
 from ..errors import shown
 
 _SHOWN = 8  # "Atza|IwE...": enough to tell two tokens apart, far too little to use one
@@ -59,7 +60,7 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     expires_at = seen["expires_at"].replace("T", " ").replace("Z", " UTC")
     if tokens.refresh_token is not None:
         refresh = f"{seen['refresh_token']} (`lwa-loopback token` renews the access token with it)"
-    elif tokens.grant == CLIENT_CREDENTIALS:
+    elif tokens.obtained_by is CLIENT_CREDENTIALS:
         refresh = "none (client credentials: `lwa-loopback token` asks again with the secret)"
     else:
         refresh = f"none: {why_no_refresh_token(tokens)}"
@@ -71,7 +72,7 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     rows = [
         ("Token file", seen["token_file"]),
         ("Client id", tokens.client_id),
-        ("Grant", _GRANT_WORDS.get(tokens.grant, tokens.grant)),
+        ("Grant", f"{tokens.grant} ({tokens.obtained_by.key})"),
         *([("Selling partner", tokens.selling_partner_id)] if tokens.selling_partner_id else []),
         server,
         ("Scopes", tokens.scope or "(none recorded)"),
@@ -86,13 +87,6 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
     # Every value but the path and the dates came from a server or a file: no terminal escapes.
     width = max(len(label) for label, _ in rows) + 2  # the values in one column
     return "\n".join(f"{label + ':':<{width}}{shown(str(value))}" for label, value in rows)
-
-
-_GRANT_WORDS = {
-    "authorization_code": "authorization_code (a browser sign-in)",
-    "device_code": "device_code (signed in on another device)",
-    "client_credentials": "client_credentials (the client's own token)",
-}
 
 
 def _expiry(seconds_left: int) -> str:

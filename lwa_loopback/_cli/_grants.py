@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from .._options import CLIENT_CREDENTIALS, IMPORT
+from .._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
+from ..errors import shown
 from ._build import options_of, taken_by
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
@@ -24,7 +25,7 @@ _MAX_PASTED = 64 * 1024
 
 @click.command("client-credentials", context_settings=SETTINGS)
 @profile_option
-@options_of(CLIENT_CREDENTIALS)
+@options_of(CLIENT_CREDENTIALS_FLOW)
 @_JSON
 @handles_errors()
 def client_credentials(profile: str | None, as_json: bool, **options: Any) -> None:
@@ -34,7 +35,7 @@ def client_credentials(profile: str | None, as_json: bool, **options: Any) -> No
     `lwa-loopback token` and `refresh` ask again, with the client secret, when it expires.
     """
     options["token_file"] = token_file("token_file", options["token_file"], profile)[0]
-    run_client_credentials(taken_by(CLIENT_CREDENTIALS, options), as_json)
+    run_client_credentials(taken_by(CLIENT_CREDENTIALS_FLOW, options), as_json)
 
 
 def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
@@ -43,7 +44,7 @@ def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
     show_logs()
     tokens = run_async(lambda: ask(**options))
     say(
-        f"Got an access token for scope {tokens.scope or '(none named)'}, valid for "
+        f"Got an access token for scope {shown(tokens.scope) or '(none named)'}, valid for "
         f"{tokens.expires_in // 60} minutes. Saved to {options['token_file']}."
     )
     if as_json:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._options import CLIENT_CREDENTIALS, DEVICE, LOGIN, OPTIONS
-from .._token_json import DEVICE_CODE
+from .._grants import CLIENT_CREDENTIALS_FLOW, DEVICE, LOGIN
+from .._options import OPTIONS
 from ..errors import ConfigurationError
 from ._build import options_of, taken_by
 from ._exits import handles_errors
@@ -47,18 +47,18 @@ def login(
     --device there is no return URL: open the address shown on any device, enter the code.
     """
     path, saved_in = token_file("token_file", options["token_file"], profile)
-    options["token_file"], grant = path, None
+    options["token_file"], flow = path, LOGIN
     if saved_in is not None:
-        options, grant = replayed(options, saved_in)
+        options, flow = replayed(options, saved_in)
     # Options only a browser sign-in takes, given here: they choose that flow (or, beside
     # --device, cannot apply), whatever flow the profile last used.
     browser_only = [name for name in _BROWSER_ONLY if given_on_command_line(name)]
     if device and browser_only:
         flags = ", ".join(OPTION_FLAGS[name] for name in browser_only)
         raise ConfigurationError(f"{flags} cannot apply to --device: it has no return URL.")
-    if grant == CLIENT_CREDENTIALS and not device and not browser_only:
-        run_client_credentials(taken_by(CLIENT_CREDENTIALS, options), as_json)
-    elif device or (grant == DEVICE_CODE and not browser_only):
+    if flow is CLIENT_CREDENTIALS_FLOW and not device and not browser_only:
+        run_client_credentials(taken_by(CLIENT_CREDENTIALS_FLOW, options), as_json)
+    elif device or (flow is DEVICE and not browser_only):
         _device_login(taken_by(DEVICE, options), no_browser, as_json)
     else:
         _browser_login(taken_by(LOGIN, options), no_browser, as_json)

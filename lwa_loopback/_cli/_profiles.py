@@ -18,6 +18,7 @@ import click
 from click.core import ParameterSource
 
 from .. import _token_json
+from .._grants import LOGIN
 from ..errors import ConfigurationError
 from ._exits import handles_errors
 from ._output import SETTINGS, say
@@ -49,24 +50,31 @@ def token_file(parameter: str, value: Path | None, profile: str | None) -> tuple
     return Path(chosen).expanduser(), None if saved is None else Path(saved)
 
 
-def replayed(options: dict[str, Any], path: Path) -> tuple[dict[str, Any], str | None]:
+def replayed(options: dict[str, Any], path: Path) -> tuple[dict[str, Any], str]:
     """``options`` with the profile's saved values for those not given on the command line,
-    and the grant the profile's tokens came from (None when there is no usable file yet)."""
+    and the flow that signs in again as the profile's tokens were obtained (a browser sign-in
+    when there is no usable file yet).
+
+    Only what the options table marks as remembered is replayed: a file can be edited, and a
+    setting that is never saved (a secret, where to listen, a timeout) must not come from one.
+    """
+    from .._options import OPTIONS
     from .._token_file import read_token_file
     from ..errors import TokenFileUnusable
 
     if not path.exists():
-        return options, None
+        return options, LOGIN
     try:
         saved = read_token_file(path)
     except TokenFileUnusable as exc:
         say(f"warning: the profile's token file cannot be read, so nothing is replayed: {exc}")
-        return options, None
+        return options, LOGIN
+    kept = {option.name for option in OPTIONS if option.remembered}
     merged = dict(options)
     for name, value in (saved.sign_in or {}).items():
-        if name in merged and not given_on_command_line(name):
+        if name in kept and name in merged and not given_on_command_line(name):
             merged[name] = (value,) if isinstance(merged[name], tuple) else value
-    return merged, saved.grant
+    return merged, saved.obtained_by.flow
 
 
 @click.command(context_settings=SETTINGS)

@@ -100,6 +100,6 @@ def _token_options(args: Sequence[str]) -> tuple[str | None, str | None, int, st
     except ValueError:
         return None
     form = values.get("--format", _token_formats.FORMATS[0])
-    if min_valid < 0 or form not in _token_formats.FORMATS:
+    if not 0 <= min_valid <= _token_json.MAX_LIFETIME or form not in _token_formats.FORMATS:
         return None
     return values.get("--file"), values.get("--profile"), min_valid, form

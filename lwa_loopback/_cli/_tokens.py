@@ -14,6 +14,7 @@ import click
 from .._defaults import MIN_VALID
 from .._token_file import read_token_file
 from .._token_formats import FORMATS, render
+from .._token_json import MAX_LIFETIME
 from .._tokens import Tokens
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
@@ -67,7 +68,7 @@ def refresh(token_file: Path | None, profile: str | None, client_secret: str | N
     default=MIN_VALID,
     show_default=True,
     metavar="SECONDS",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_LIFETIME),
     help="Refresh first when the access token expires within this many seconds.",
 )
 @click.option(

@@ -21,6 +21,7 @@ from typing import Protocol
 from aiohttp import web
 from yarl import URL
 
+from .._grants import CODE_PAIR_RESPONSE_TYPE
 from .._regions import CODEPAIR_PATH
 from . import _device_page
 from ._rules import (
@@ -200,8 +201,8 @@ class DeviceFlow:
 
 
 def _codepair_problem(form: Mapping[str, str]) -> str | None:
-    if form.get("response_type") != "device_code":
-        return "response_type must be device_code"
+    if form.get("response_type") != CODE_PAIR_RESPONSE_TYPE:
+        return f"response_type must be {CODE_PAIR_RESPONSE_TYPE}"
     if not form.get("scope", "").split():
         return "scope is required"
     scope_data = form.get("scope_data")

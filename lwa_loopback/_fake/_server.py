@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from .._grants import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, REFRESH_TOKEN
 from .._regions import CODEPAIR_PATH
 from .._sync import LoopThread
 from ._authorize import AUTHORIZE_PATH, ConsentPage
@@ -161,7 +162,8 @@ class FakeLWA:
     @property
     def device_polls(self) -> list[SeenRequest]:
         """Token requests of the device flow (``grant_type=device_code``)."""
-        return [r for r in self.token_requests if r.params.get("grant_type") == "device_code"]
+        polls = DEVICE_CODE.grant_type
+        return [r for r in self.token_requests if r.params.get("grant_type") == polls]
 
     @property
     def seller_central_requests(self) -> list[SeenRequest]:
@@ -242,13 +244,14 @@ class FakeLWA:
 
     def _grant(self, form: Mapping[str, str], *, confidential: bool) -> web.Response:
         grant_type = form.get("grant_type")
-        if grant_type == "authorization_code":
+        # The grant model's wire names (LWA's dialect): one answer per grant_type.
+        if grant_type == AUTHORIZATION_CODE.grant_type:
             return self._code_grant(form, confidential=confidential)
-        if grant_type == "refresh_token":
+        if grant_type == REFRESH_TOKEN.grant_type:
             return self._refresh_grant(form, confidential=confidential)
-        if grant_type == "device_code":
+        if grant_type == DEVICE_CODE.grant_type:
             return self._device_grant(form)
-        if grant_type == "client_credentials":
+        if grant_type == CLIENT_CREDENTIALS.grant_type:
             return self._client_credentials_grant(form, confidential=confidential)
         return token_error(400, "unsupported_grant_type", f"Unsupported grant: {grant_type}")
 

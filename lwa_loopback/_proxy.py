@@ -1,5 +1,5 @@
 """Which proxy a request goes through: the ``*_proxy`` environment variables, read per request
-URL as curl reads them (standard library only).
+URL as curl reads them.
 
 - ``https_proxy`` for an https:// URL, ``http_proxy`` for an http:// one, else ``all_proxy``.
   Each name is read in lower case first, then in upper case (curl's order: lower case wins);
@@ -9,15 +9,17 @@ URL as curl reads them (standard library only).
 - A proxy URL is ``http://`` (or ``https://``: TLS to the proxy itself), with optional
   ``user:password@`` (percent-encoded, as in any URL); without a scheme it is ``http://``,
   without a port the scheme's own (80, 443; curl alone assumes 1080). SOCKS is refused by name.
-- ``no_proxy`` / ``NO_PROXY``: entries separated by commas or white space, compared with the
-  host as written in the URL (never resolved): ``*`` (everything); a domain, ``example.com``,
-  ``.example.com`` or ``*.example.com``, each matching the domain and every name under it
-  (curl's rule); an IP address (``10.1.2.3``, ``::1``, ``[::1]``) or a CIDR range
-  (``10.0.0.0/8``, ``fd00::/8``) matching IP literals; any of these with ``:PORT`` matching
-  only that port.
-- A loopback host as written (``localhost``, 127.0.0.0/8, ``::1``) never goes through a proxy,
-  whatever the variables say (Go's net/http rule): a proxy elsewhere cannot reach this machine's
-  loopback, and a local fake LWA server must work in a shell that has a proxy set.
+- ``no_proxy`` / ``NO_PROXY`` as curl 7.88.1 reads them (lib/noproxy.c; measured, entry by
+  entry, in tests/test_no_proxy.py): ``no_proxy`` unless it is empty; ``*`` as the whole value
+  (everything); else entries between commas, spaces and tabs, each compared with the URL's host
+  as curl writes it (never resolved): a name matches itself and every name under it
+  (``example.com`` or ``.example.com``; case and one trailing dot ignored; no ``*.`` wildcard,
+  no ``:PORT``); an IPv4 address matches that address or, with ``/BITS``, its range; an IPv6
+  address is compared as text with the URL's, which curl shortens as ``inet_ntop`` writes it.
+- A loopback host (``localhost``, 127.0.0.0/8, ``::1``, the URL's host as curl writes it) never
+  goes through a proxy, whatever the variables say (Go's net/http rule; curl proxies it): a
+  proxy elsewhere cannot reach this machine's loopback, and a local fake LWA server must work
+  in a shell that has a proxy set.
 """
 
 from __future__ import annotations
@@ -25,15 +27,21 @@ from __future__ import annotations
 import base64
 import ipaddress
 import re
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from yarl import URL
+
 from .errors import ConfigurationError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_NO_PROXY_SEPARATORS = re.compile(r"[\s,]+")
+# curl's ISBLANK and the comma: a newline is part of an entry.
+_NO_PROXY_SEPARATORS = re.compile(r"[ \t,]+")
+_IPV4_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+_C_INTEGER = re.compile(r"[ \t\n\v\f\r]*([+-]?[0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -62,14 +70,14 @@ def proxy_for(url: str, environ: Mapping[str, str]) -> Proxy | None:
     A proxy variable that cannot work (SOCKS, an unknown scheme, no host, a bad port) is a
     ``ConfigurationError`` naming the variable, never its value (it may hold a password)."""
     target = urlsplit(url)
-    host = (target.hostname or "").rstrip(".")
-    if is_loopback(host):
+    host = host_as_curl_writes_it(target.hostname or "")
+    if is_loopback(host.rstrip(".")):
         return None
     found = _proxy_variable(target.scheme, environ)
     if found is None:
         return None
-    no_proxy = _variable("no_proxy", environ)
-    if no_proxy and bypasses(no_proxy[1], host, _port(target)):
+    # curl_getenv: an empty no_proxy counts as unset, one of blanks does not (it matches nothing).
+    if bypasses(environ.get("no_proxy") or environ.get("NO_PROXY") or "", host):
         return None
     return _parsed_proxy(*found)
 
@@ -78,73 +86,113 @@ def is_loopback(host: str) -> bool:
     """``localhost``, or an IP address of the loopback range (an IPv4-mapped one included)."""
     if host.lower() == "localhost":
         return True
-    address = _ip(host)
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address is not None and address.is_loopback
+    return address.is_loopback
 
 
-def bypasses(no_proxy: str, host: str, port: int | None) -> bool:
-    """Whether a ``NO_PROXY`` value sends a request to ``host:port`` directly."""
-    host = host.lower().strip("[]").rstrip(".")
-    return any(
-        _matches(entry, host, port) for entry in _NO_PROXY_SEPARATORS.split(no_proxy.lower())
-    )
+def host_as_curl_writes_it(hostname: str) -> str:
+    """A URL's host (``urlsplit(url).hostname``) as curl 7.88.1 compares it with ``NO_PROXY``:
+    an IPv6 address without its zone, and as ``inet_ntop`` writes it if that is shorter; an
+    IPv4 address given in any of its numeric forms as a dotted quad; a name in IDNA's ASCII
+    form (what aiohttp connects to as well)."""
+    if ":" in hostname:
+        address = hostname.partition("%")[0]
+        try:
+            short = socket.inet_ntop(socket.AF_INET6, socket.inet_pton(socket.AF_INET6, address))
+        except (OSError, ValueError):
+            return address
+        # lib/urlapi.c ipv6_parse: "check if it can be done shorter"; ::ffff:a01:203 stays.
+        return short if len(short) < len(address) else address
+    try:
+        return _dotted_quad(hostname) or URL.build(host=hostname).raw_host or hostname
+    except ValueError:  # not a name IDNA can write: curl would not connect to it at all
+        return hostname
 
 
-def _matches(entry: str, host: str, port: int | None) -> bool:
-    if entry == "*":
+def _dotted_quad(host: str) -> str | None:
+    """curl's lib/urlapi.c ipv4_normalize: one to four numbers, each decimal, octal (``0``
+    first) or hex (``0x``), the last filling the bytes left: ``10.258`` is 10.0.1.2."""
+    parts = host.split(".")
+    if len(parts) > 4 or not all(_IPV4_NUMBER.fullmatch(part) for part in parts):
+        return None
+    *leading, last = [_c_number(part) for part in parts]
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(parts)):
+        return None
+    value = sum(n << 8 * (3 - i) for i, n in enumerate(leading)) + last
+    return socket.inet_ntoa(value.to_bytes(4, "big"))
+
+
+def _c_number(text: str) -> int:
+    """``strtoul(text, NULL, 0)`` for a text ``_IPV4_NUMBER`` matched whole."""
+    if text[:2].lower() == "0x":
+        return int(text, 16)
+    return int(text, 8 if text.startswith("0") else 10)
+
+
+def bypasses(no_proxy: str, host: str) -> bool:
+    """Whether curl 7.88.1 (lib/noproxy.c) sends a request to ``host``, as
+    ``host_as_curl_writes_it`` gives it, directly with this ``NO_PROXY`` value."""
+    if no_proxy == "*":  # the whole value, not an entry: "*,x" has no wildcard
         return True
-    name, entry_port = _split_entry(entry)
-    if not name or (entry_port is not None and entry_port != port):
+    entries = [entry for entry in _NO_PROXY_SEPARATORS.split(no_proxy) if entry]
+    if _is_ipv4(host):
+        return any(_in_range(host, entry) for entry in entries)
+    name = _ascii_lower(host[:-1] if host.endswith(".") else host)
+    return any(_under(_ascii_lower(entry), name) for entry in entries)
+
+
+def _under(entry: bytes, name: bytes) -> bool:
+    """A name entry: one trailing and one leading dot dropped, then the name itself or a tail
+    after a dot, compared as bytes; ``*``, ``:`` and ``[]`` are plain characters here."""
+    entry = entry.removesuffix(b".")
+    entry = entry[1:] if entry.startswith(b".") else entry
+    if len(entry) >= len(name):
+        return entry == name
+    return name.endswith(entry) and name[: len(name) - len(entry)].endswith(b".")
+
+
+def _in_range(address: str, entry: str) -> bool:
+    """An entry for an IPv4 host: ADDRESS or ADDRESS/BITS, BITS read by C's ``atoi`` (so
+    ``10.0.0.0/8:443`` is /8); /0 and /32 mean the address alone, more than 32 nothing."""
+    if len(entry) >= 128:  # longer than curl's buffer for it: never a match
         return False
-    address = _ip(host)
-    if "/" in name:
-        return address is not None and _in_network(address, name)
-    named = _ip(name)
-    if named is not None or address is not None:
-        return named == address  # an IP literal matches only the same address
-    domain = name.removeprefix("*").lstrip(".").rstrip(".")
-    return bool(domain) and (host == domain or host.endswith("." + domain))
-
-
-def _split_entry(entry: str) -> tuple[str, int | None]:
-    """``host``, ``host:port``, ``[v6]``, ``[v6]:port``, a bare ``v6`` or a CIDR range -> the
-    name and the port (None: any port). A port that is not a number never matches."""
-    if entry.startswith("["):
-        name, _, rest = entry[1:].partition("]")
-        if rest.startswith("/"):  # [fd00::]/8
-            return name + rest, None
-        return name, _entry_port(rest[1:]) if rest.startswith(":") else None
-    if entry.count(":") == 1:
-        name, _, port = entry.partition(":")
-        return name, _entry_port(port)
-    return entry, None
-
-
-def _entry_port(text: str) -> int | None:
-    return int(text) if text.isdigit() else -1
-
-
-def _in_network(address: ipaddress.IPv4Address | ipaddress.IPv6Address, cidr: str) -> bool:
-    try:
-        return address in ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
+    network, slash, bits_text = entry.partition("/")
+    bits = _c_atoi(bits_text) if slash else 0
+    if bits > 32 or not _is_ipv4(network):
         return False
+    mask = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF if 0 < bits < 32 else 0xFFFFFFFF
+    return (_ipv4_number(address) ^ _ipv4_number(network)) & mask == 0
 
 
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _c_atoi(text: str) -> int:
+    """C's ``atoi`` on 64-bit Linux (``strtol``, saturating, then the int's 32 bits), read as an
+    unsigned int as curl reads it: ``-1`` is 4294967295, ``/x`` is 0."""
+    match = _C_INTEGER.match(text)
+    if match is None:
+        return 0
+    return max(-(2**63), min(int(match[1]), 2**63 - 1)) & 0xFFFFFFFF
+
+
+def _is_ipv4(text: str) -> bool:
     try:
-        return ipaddress.ip_address(text.strip("[]"))
-    except ValueError:
-        return None
+        socket.inet_pton(socket.AF_INET, text)  # the check curl makes: dotted quads alone
+    except (OSError, ValueError):
+        return False
+    return True
 
 
-def _port(target: SplitResult) -> int | None:
-    try:
-        return target.port or _DEFAULT_PORTS.get(target.scheme)
-    except ValueError:
-        return None
+def _ipv4_number(text: str) -> int:
+    return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+
+
+def _ascii_lower(text: str) -> bytes:
+    # curl compares bytes, folding ASCII letters alone (strncasecompare).
+    return text.encode("utf-8", "surrogateescape").lower()
 
 
 def _proxy_variable(scheme: str, environ: Mapping[str, str]) -> tuple[str, str] | None:

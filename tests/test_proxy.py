@@ -22,7 +22,7 @@ import pytest
 
 import lwa_loopback
 from lwa_loopback._exchange import Client, refresh_tokens
-from lwa_loopback._proxy import bypasses, is_loopback, proxy_for
+from lwa_loopback._proxy import is_loopback, proxy_for
 from lwa_loopback.errors import ConfigurationError, ExchangeError
 from lwa_loopback.testing import FakeLWA
 
@@ -72,7 +72,7 @@ def every_text_of(exc: BaseException) -> str:
     return "\n".join([str(exc), repr(exc), *traceback.format_exception(exc)])
 
 
-# -- which proxy, by the rules ----------------------------------------------------------------
+# -- which proxy, by the rules (NO_PROXY: tests/test_no_proxy.py, against curl) ---------------
 @pytest.mark.parametrize(
     ("environ", "url", "variable"),
     [
@@ -125,51 +125,6 @@ def test_credentials_become_a_header_that_no_repr_shows() -> None:
     expected = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     assert proxy.headers == {"Proxy-Authorization": f"Basic {expected}"}
     assert_nothing_secret(repr(proxy), str(proxy))
-
-
-@pytest.mark.parametrize(
-    ("no_proxy", "url", "bypassed"),
-    [
-        ("*", "https://api.amazon.com/", True),
-        ("amazon.com", "https://api.amazon.com/", True),
-        ("amazon.com", "https://amazon.com/", True),
-        (".amazon.com", "https://amazon.com/", True),  # curl: a leading dot is ignored
-        ("*.amazon.com", "https://api.amazon.com/", True),
-        ("amazon.com", "https://notamazon.com/", False),
-        ("api.amazon.com", "https://amazon.com/", False),
-        ("AMAZON.COM.", "https://Api.Amazon.Com./", True),
-        ("foo, bar  amazon.com", "https://api.amazon.com/", True),
-        ("amazon.com:443", "https://api.amazon.com/", True),
-        ("amazon.com:8443", "https://api.amazon.com/", False),
-        ("amazon.com:8443", "https://api.amazon.com:8443/", True),
-        ("amazon.com:https", "https://api.amazon.com/", False),
-        ("amazon.com", "https://api.amazon.com:99999/", True),  # a port not a port: any port
-        ("amazon.com:443", "https://api.amazon.com:99999/", False),
-        ("10.1.2.3", "https://10.1.2.3/", True),
-        ("1.2.3", "https://10.1.2.3/", False),  # never a suffix match on an address
-        ("10.0.0.0/8", "https://10.1.2.3/", True),
-        ("10.0.0.0/8", "https://11.1.2.3/", False),
-        ("10.0.0.0/8", "https://ten.example/", False),  # names are never resolved
-        ("10.0.0.0/8:443", "https://10.1.2.3/", True),  # a range, on one port
-        ("10.0.0.0/8:443", "https://10.1.2.3:8443/", False),
-        ("fd00::/8", "https://[fd12::1]/", True),
-        ("[fd00::]/8", "https://[fd12::1]/", True),
-        ("fd12::1", "https://[fd12:0::1]/", True),
-        ("[fd12::1]:8443", "https://[fd12::1]:8443/", True),
-        ("[fd12::1]:8443", "https://[fd12::1]/", False),
-        ("0.0.0.0/33", "https://10.1.2.3/", False),
-        ("", "https://api.amazon.com/", False),
-    ],
-)
-def test_no_proxy(no_proxy: str, url: str, bypassed: bool) -> None:
-    environ = {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": no_proxy}
-    assert (proxy_for(url, environ) is None) is bypassed
-
-
-def test_no_proxy_in_lower_case_wins() -> None:
-    environ = {"HTTPS_PROXY": "http://p:1", "no_proxy": "other.com", "NO_PROXY": "amazon.com"}
-    assert proxy_for("https://api.amazon.com/", environ) is not None
-    assert bypasses("amazon.com", "api.amazon.com", 443)
 
 
 @pytest.mark.parametrize(

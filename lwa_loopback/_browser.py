@@ -15,10 +15,15 @@ import html
 import importlib
 import logging
 import os
+import re
+import string
 import sys
+import unicodedata
 from collections.abc import Mapping
+from ipaddress import IPv6Address
 from typing import Any
 
+from ._loopback import ip_of, is_loopback_address
 from ._sync import detached
 
 log = logging.getLogger("lwa_loopback")
@@ -55,6 +60,127 @@ async def open_system_browser(
     (the Windows folders on it are network mounts).
     """
     return await detached(_open, url, os.environ if environ is None else environ, osrelease)
+
+
+def openable_url(url: str) -> str:
+    """``url`` as every launcher may be handed it; ValueError saying why when it may not be.
+
+    Refused: a scheme other than https (http only on 127.0.0.0/8, [::1] or localhost), no host,
+    a user name or password, white space, control characters (C0, C1) or invisible formatting
+    ones (Unicode Cf: bidi marks). What a launcher or a PowerShell string could read as code is
+    then percent-encoded (UTF-8): the result holds ASCII letters, digits and ``-._~:/?#[]@&=+,*%``
+    only, starts with ``https://`` or ``http://`` (no launcher takes it for an option), and comes
+    back unchanged from a second pass.
+    """
+    _check_characters(url)
+    scheme, authority, path, query, fragment = _uri_parts(url)
+    if scheme not in ("https", "http"):
+        raise ValueError("it is not https")
+    if authority is None:
+        raise ValueError("it names no host")
+    host, port = _host_and_port(authority)
+    if scheme == "http" and not _on_this_machine(host):
+        raise ValueError("it is not https (http only on 127.0.0.1, [::1] or localhost)")
+    return (
+        f"{scheme}://{host}{port}{_PATH.sub(_escape, path)}"
+        + ("" if query is None else "?" + _QUERY.sub(_escape, query))
+        + ("" if fragment is None else "#" + _QUERY.sub(_escape, fragment))
+    )
+
+
+def _check_characters(url: str) -> None:
+    """None is valid in a URL (RFC 3986 section 2), and each is a way to hide what it says: a
+    line break ends a statement, a bidi mark shows the text in another order than it is read."""
+    categories = {unicodedata.category(char) for char in url}
+    if "Cc" in categories:  # C0 and C1 (U+0085, U+009B: a terminal's newline and CSI)
+        raise ValueError("it holds control characters")
+    if any(char.isspace() for char in url):
+        raise ValueError("it holds white space")
+    if "Cf" in categories:
+        raise ValueError("it holds invisible formatting characters (bidi marks)")
+    if "Cs" in categories:  # JSON can carry a lone surrogate, which UTF-8 cannot encode
+        raise ValueError("it holds lone surrogates")
+
+
+# RFC 3986 appendix B: the expression that splits any URI reference into scheme, authority,
+# path, query and fragment. Every part is optional, so it matches any text.
+_URI_PARTS = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.S)
+
+
+def _uri_parts(url: str) -> tuple[str, str | None, str, str | None, str | None]:
+    parts = _URI_PARTS.fullmatch(url)
+    if parts is None:  # never, as said above
+        raise ValueError("it is not a URL")
+    scheme, authority, path, query, fragment = parts.groups()
+    return (scheme or "").lower(), authority, path, query, fragment
+
+
+def _host_and_port(authority: str) -> tuple[str, str]:
+    """The host, its non-ASCII characters percent-encoded, and ``:port`` or nothing."""
+    if "@" in authority:
+        raise ValueError("it carries a user name or password")
+    if authority.startswith("["):
+        address, bracket, rest = authority[1:].partition("]")
+        if not bracket or not _IPV6.fullmatch(address) or not _is_ipv6(address):
+            raise ValueError("its host is not a name or an address")
+        host = f"[{address}]"
+    else:
+        name, colon, port = authority.partition(":")
+        host, rest = _host_name(name), colon + port
+    if not re.fullmatch(r"(?::[0-9]*)?", rest):
+        raise ValueError("its port is not a number")
+    return host, rest if rest != ":" else ""
+
+
+_IPV6 = re.compile(r"[0-9A-Fa-f:.]+")  # no zone (%eth0), no IPvFuture: only a browser's literal
+
+
+def _is_ipv6(address: str) -> bool:
+    return isinstance(ip_of(address), IPv6Address)
+
+
+# A registered name or an IPv4 literal (RFC 3986 section 3.2.2), less its sub-delimiters: letters
+# (any script: an internationalised name, percent-encoded below as RFC 3987 section 3.1 says,
+# which browsers decode before IDNA), digits, "-._~" and escapes.
+_HOST_NAME = re.compile(r"(?:[\w.~-]|%[0-9A-Fa-f]{2})+")
+
+
+def _host_name(name: str) -> str:
+    if not name:
+        raise ValueError("it names no host")
+    if not _HOST_NAME.fullmatch(name):
+        raise ValueError("its host is not a name or an address")
+    return _PATH.sub(_escape, name)  # only its non-ASCII letters are left to encode
+
+
+def _on_this_machine(host: str) -> bool:
+    """A loopback literal or localhost (RFC 8252 section 8.3): never a name looked up."""
+    return host.lower() == "localhost" or is_loopback_address(host.strip("[]"))
+
+
+# What stays as it is in a path, a query or a fragment: RFC 3986's unreserved characters, the
+# delimiters a URL needs literally ("/" in a path, "?", "&", "=", "+" in a query...), and a "%"
+# that starts an escape (RFC 3986 section 2.1). None means anything to the readers on the way:
+# PowerShell's double-quoted string (wslview) reads "$", "`" and its four double quotes; its
+# single-quoted one (Start-Process here) its five single quotes; the Windows command line '"',
+# "\" and white space; macOS's `open location "..."` (webbrowser's AppleScript) '"' and "\".
+# No cmd.exe is on the way (see _START_PROCESS; wslview's engine is PowerShell unless its
+# configuration picks another), so "&" and "%" are plain everywhere.
+#
+# Everything else is encoded. Quotes, "\", "^", "`", "{}", "|", "<>" and non-ASCII have no
+# place in a URI at all (RFC 3986 section 2; RFC 3987 section 3.1 maps an IRI to a URI so), and
+# neither do a "#" after the first or "[]" outside a host. The sub-delimiters "!$'();" do, and
+# RFC 3986 section 2.2 warns that a server may read one encoded differently; none is a delimiter
+# for the pages opened here: LWA's consent page and a verification page read their query as a
+# form, where "%28" and "(" decode alike, and browsers send "'" in a query encoded already
+# (WHATWG URL, the special-query percent-encode set).
+_UNRESERVED = string.ascii_letters + string.digits + "-._~"
+_PATH = re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{re.escape(_UNRESERVED + '/:@&=+,*')}]")
+_QUERY = re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{re.escape(_UNRESERVED + '/:@&=+,*?')}]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    return _percent_encoded(found[0])
 
 
 def _open(url: str, environ: Mapping[str, str], osrelease: str | os.PathLike[str]) -> bool:

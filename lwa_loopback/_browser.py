@@ -7,6 +7,9 @@ cell's output is the way to the consent page.
 Under WSL the browser is a Windows program, which ``webbrowser`` cannot find: there the
 consent page opens through ``wslview`` or PowerShell's ``Start-Process``, unless ``$BROWSER``
 names a browser (it wins everywhere, as ``webbrowser`` honours it).
+
+Every URL opened or shown as a link passes ``openable_url`` first: a consent URL built here, and
+a verification URI from the network alike.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 from ._loopback import ip_of, is_loopback_address
 from ._sync import detached
+from .errors import shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -32,8 +36,8 @@ log = logging.getLogger("lwa_loopback")
 async def open_consent_page(url: str) -> None:
     """Show ``url`` as a link when a Jupyter kernel runs this code, then open the browser."""
     log.info("Opening the consent page: %s", url)
-    shown = show_in_notebook(url)
-    if not await open_system_browser(url) and not shown:
+    linked = show_in_notebook(url)
+    if not await open_system_browser(url) and not linked:
         log.warning(
             "No browser could be opened here: open this address yourself to sign in "
             "with Amazon:\n%s",
@@ -57,8 +61,14 @@ async def open_system_browser(
     ``os.environ``, and ``osrelease`` tell whether this is WSL, and ``environ``'s PATH finds
     the launchers). Never waited on past the launcher's answer, and off the loop: a console
     browser or a slow launcher can block, and under WSL even a PATH search can take a while
-    (the Windows folders on it are network mounts).
+    (the Windows folders on it are network mounts). A URL ``openable_url`` refuses is not
+    opened: a warning says why.
     """
+    try:
+        url = openable_url(url)
+    except ValueError as exc:
+        log.warning("Not opening %s in a browser: %s.", shown(url), exc)
+        return False
     return await detached(_open, url, os.environ if environ is None else environ, osrelease)
 
 
@@ -209,9 +219,15 @@ def open_on_windows(url: str, environ: Mapping[str, str]) -> bool:
 
     Each launcher is run to its exit and no further: both return once the browser is
     started. One that is missing, cannot start or exits non-zero lets the next one try.
+    ValueError for a URL ``openable_url`` refuses.
     """
     import shutil  # only here: no other platform pays for the import
 
+    # wslview (wslu 4.1.4, src/wslview.sh) reads an argument such as -u or -h as its own option,
+    # and hands the rest as typed to PowerShell inside a double-quoted string (`Start "<url>"`),
+    # where `$(...)` runs, a backtick escapes and a double quote ends the string: it gets the
+    # URL only as openable_url writes it, which holds none of them.
+    url = openable_url(url)
     launchers = (["wslview", url], [*_START_PROCESS, powershell_literal(url)])
     for name, *args in launchers:
         path = shutil.which(name, path=environ.get("PATH", os.defpath))

@@ -289,23 +289,18 @@ def _launch(argv: list[str], environ: Mapping[str, str]) -> bool:
 
 
 def show_in_notebook(url: str) -> bool:
-    """Display a link to ``url`` in the running notebook cell; False outside a kernel."""
-    if _kernel_shell() is None:
-        return False
-    # Imported by name at run time: IPython is not a dependency, so mypy need not know it.
-    display = importlib.import_module("IPython.display").display
-    display(
-        {
-            "text/html": consent_link_html(url),
-            "text/plain": f"Open this address to sign in with Amazon: {url}",
-        },
-        raw=True,
-    )
-    return True
+    """Display a link to ``url`` in the running notebook cell; False outside a kernel. A URL
+    ``openable_url`` refuses is never a link: the cell says why instead."""
+    try:
+        url = openable_url(url)
+    except ValueError as exc:
+        return _display(*_no_link("the consent page", exc))
+    return _display(consent_link_html(url), f"Open this address to sign in with Amazon: {url}")
 
 
 def consent_link_html(url: str) -> str:
-    # Escaped: the URL carries the caller's client id and scopes.
+    """The consent page's link; ``url`` has been through ``openable_url``. Escaped all the same:
+    the URL carries the caller's client id and scopes."""
     href = html.escape(url, quote=True)
     return (
         f'<p><a href="{href}" target="_blank" rel="noopener noreferrer">'
@@ -330,19 +325,32 @@ def _kernel_shell() -> Any:
 
 def show_code_in_notebook(verification_uri: str, user_code: str) -> bool:
     """The device flow's verification page as a link, with the code to type; False outside a
-    kernel. Escaped: both come from the network."""
+    kernel. Both come from the network: the URI is a link only as ``openable_url`` writes it,
+    and each is escaped."""
+    try:
+        href = openable_url(verification_uri)
+    except ValueError as exc:
+        return _display(*_no_link("the verification page", exc))
+    return _display(
+        f'<p><a href="{html.escape(href, quote=True)}" target="_blank" '
+        'rel="noopener noreferrer">Open the verification page</a> and enter the code '
+        f"<code>{html.escape(user_code)}</code> (this cell waits for the sign-in)</p>",
+        f"Open {href} and enter the code {shown(user_code)}",
+    )
+
+
+def _no_link(page: str, refusal: ValueError) -> tuple[str, str]:
+    """What a cell shows in place of a link to an address ``openable_url`` refused."""
+    said = f"No link to {page}: its address was refused ({refusal})."
+    return f"<p>{html.escape(said)}</p>", said
+
+
+def _display(html_text: str, plain: str) -> bool:
+    """Show ``html_text`` (``plain`` where HTML is not shown) in the running notebook cell;
+    False outside a kernel."""
     if _kernel_shell() is None:
         return False
-    href = html.escape(verification_uri, quote=True)
-    code = html.escape(user_code)
+    # Imported by name at run time: IPython is not a dependency, so mypy need not know it.
     display = importlib.import_module("IPython.display").display
-    display(
-        {
-            "text/html": f'<p><a href="{href}" target="_blank" rel="noopener noreferrer">'
-            f"Open the verification page</a> and enter the code <code>{code}</code> "
-            "(this cell waits for the sign-in)</p>",
-            "text/plain": f"Open {verification_uri} and enter the code {user_code}",
-        },
-        raw=True,
-    )
+    display({"text/html": html_text, "text/plain": plain}, raw=True)
     return True

@@ -3,13 +3,21 @@ the URL (the consent page) or a server sent it (the device flow's verification p
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from types import ModuleType, SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lwa_loopback._browser import openable_url, powershell_literal
+from lwa_loopback._browser import (
+    openable_url,
+    powershell_literal,
+    show_code_in_notebook,
+    show_in_notebook,
+)
 
 from ._windows_launchers import PLAIN, Reading, read_powershell_exe, read_wslview
 
@@ -147,3 +155,51 @@ def test_any_text_is_refused_or_reaches_every_launcher_as_plain_text(text: str) 
     assert read_wslview([url]) == Reading(url=url)
     assert read_powershell_exe([*_START_PROCESS, powershell_literal(url)]) == Reading(url=url)
     assert openable_url(url) == url
+
+
+# -- a notebook's links ---------------------------------------------------------------------
+@pytest.fixture
+def notebook(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    """A stand-in IPython kernel: what the cell displays, each a mimetype bundle."""
+    shown: list[dict[str, str]] = []
+
+    def display(bundle: dict[str, str], raw: bool) -> None:
+        shown.append(bundle)
+
+    kernel_shell = SimpleNamespace(kernel=object())
+    monkeypatch.setitem(
+        sys.modules, "IPython", _module("IPython", get_ipython=lambda: kernel_shell)
+    )
+    monkeypatch.setitem(sys.modules, "IPython.display", _module("IPython.display", display=display))
+    return shown
+
+
+def _module(name: str, **names: Callable[..., object]) -> ModuleType:
+    module = ModuleType(name)
+    vars(module).update(names)
+    return module
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "-u", "https://u:p@amazon.com/"])
+def test_a_refused_address_is_never_a_link(notebook: list[dict[str, str]], url: str) -> None:
+    assert show_in_notebook(url)
+    assert show_code_in_notebook(url, "ABC123")
+
+    for bundle in notebook:
+        assert "<a" not in bundle["text/html"] and "href" not in bundle["text/html"]
+        assert url not in bundle["text/html"] and url not in bundle["text/plain"]
+        assert "its address was refused (it " in bundle["text/plain"]
+
+
+def test_a_link_goes_to_the_gated_address(notebook: list[dict[str, str]]) -> None:
+    url = VERIFICATION + '?x="><script>$(calc)</script>'
+
+    assert show_code_in_notebook(url, "<b>AB\x1bC</b>")
+    assert show_in_notebook(url)
+
+    gated = openable_url(url)
+    for bundle in notebook:
+        assert f'<a href="{gated}" target="_blank"' in bundle["text/html"]
+        assert "<script>" not in bundle["text/html"] and "<b>" not in bundle["text/html"]
+        assert gated in bundle["text/plain"]
+    assert notebook[0]["text/plain"] == f"Open {gated} and enter the code <b>AB?C</b>"

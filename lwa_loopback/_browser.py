@@ -7,6 +7,9 @@ cell's output is the way to the consent page.
 Under WSL the browser is a Windows program, which ``webbrowser`` cannot find: there the
 consent page opens through ``wslview`` or PowerShell's ``Start-Process``, unless ``$BROWSER``
 names a browser (it wins everywhere, as ``webbrowser`` honours it).
+
+Every URL opened or shown as a link passes ``openable_url`` first: a consent URL built here, and
+a verification URI from the network alike.
 """
 
 from __future__ import annotations
@@ -15,11 +18,17 @@ import html
 import importlib
 import logging
 import os
+import re
+import string
 import sys
+import unicodedata
 from collections.abc import Mapping
+from ipaddress import IPv6Address
 from typing import Any
 
+from ._loopback import ip_of, is_loopback_address
 from ._sync import detached
+from .errors import shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -27,8 +36,8 @@ log = logging.getLogger("lwa_loopback")
 async def open_consent_page(url: str) -> None:
     """Show ``url`` as a link when a Jupyter kernel runs this code, then open the browser."""
     log.info("Opening the consent page: %s", url)
-    shown = show_in_notebook(url)
-    if not await open_system_browser(url) and not shown:
+    linked = show_in_notebook(url)
+    if not await open_system_browser(url) and not linked:
         log.warning(
             "No browser could be opened here: open this address yourself to sign in "
             "with Amazon:\n%s",
@@ -52,9 +61,136 @@ async def open_system_browser(
     ``os.environ``, and ``osrelease`` tell whether this is WSL, and ``environ``'s PATH finds
     the launchers). Never waited on past the launcher's answer, and off the loop: a console
     browser or a slow launcher can block, and under WSL even a PATH search can take a while
-    (the Windows folders on it are network mounts).
+    (the Windows folders on it are network mounts). A URL ``openable_url`` refuses is not
+    opened: a warning says why.
     """
+    try:
+        url = openable_url(url)
+    except ValueError as exc:
+        log.warning("Not opening %s in a browser: %s.", shown(url), exc)
+        return False
     return await detached(_open, url, os.environ if environ is None else environ, osrelease)
+
+
+def openable_url(url: str) -> str:
+    """``url`` as every launcher may be handed it; ValueError saying why when it may not be.
+
+    Refused: a scheme other than https (http only on 127.0.0.0/8, [::1] or localhost), no host,
+    a user name or password, white space, control characters (C0, C1) or invisible formatting
+    ones (Unicode Cf: bidi marks). What a launcher or a PowerShell string could read as code is
+    then percent-encoded (UTF-8): the result holds ASCII letters, digits and ``-._~:/?#[]@&=+,*%``
+    only, starts with ``https://`` or ``http://`` (no launcher takes it for an option), and comes
+    back unchanged from a second pass.
+    """
+    _check_characters(url)
+    scheme, authority, path, query, fragment = _uri_parts(url)
+    if scheme not in ("https", "http"):
+        raise ValueError("it is not https")
+    if authority is None:
+        raise ValueError("it names no host")
+    host, port = _host_and_port(authority)
+    if scheme == "http" and not _on_this_machine(host):
+        raise ValueError("it is not https (http only on 127.0.0.1, [::1] or localhost)")
+    return (
+        f"{scheme}://{host}{port}{_PATH.sub(_escape, path)}"
+        + ("" if query is None else "?" + _QUERY.sub(_escape, query))
+        + ("" if fragment is None else "#" + _QUERY.sub(_escape, fragment))
+    )
+
+
+def _check_characters(url: str) -> None:
+    """None is valid in a URL (RFC 3986 section 2), and each is a way to hide what it says: a
+    line break ends a statement, a bidi mark shows the text in another order than it is read."""
+    categories = {unicodedata.category(char) for char in url}
+    if "Cc" in categories:  # C0 and C1 (U+0085, U+009B: a terminal's newline and CSI)
+        raise ValueError("it holds control characters")
+    if any(char.isspace() for char in url):
+        raise ValueError("it holds white space")
+    if "Cf" in categories:
+        raise ValueError("it holds invisible formatting characters (bidi marks)")
+    if "Cs" in categories:  # JSON can carry a lone surrogate, which UTF-8 cannot encode
+        raise ValueError("it holds lone surrogates")
+
+
+# RFC 3986 appendix B: the expression that splits any URI reference into scheme, authority,
+# path, query and fragment. Every part is optional, so it matches any text.
+_URI_PARTS = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.S)
+
+
+def _uri_parts(url: str) -> tuple[str, str | None, str, str | None, str | None]:
+    parts = _URI_PARTS.fullmatch(url)
+    if parts is None:  # never, as said above
+        raise ValueError("it is not a URL")
+    scheme, authority, path, query, fragment = parts.groups()
+    return (scheme or "").lower(), authority, path, query, fragment
+
+
+def _host_and_port(authority: str) -> tuple[str, str]:
+    """The host, its non-ASCII characters percent-encoded, and ``:port`` or nothing."""
+    if "@" in authority:
+        raise ValueError("it carries a user name or password")
+    if authority.startswith("["):
+        address, bracket, rest = authority[1:].partition("]")
+        if not bracket or not _IPV6.fullmatch(address) or not _is_ipv6(address):
+            raise ValueError("its host is not a name or an address")
+        host = f"[{address}]"
+    else:
+        name, colon, port = authority.partition(":")
+        host, rest = _host_name(name), colon + port
+    if not re.fullmatch(r"(?::[0-9]*)?", rest):
+        raise ValueError("its port is not a number")
+    return host, rest if rest != ":" else ""
+
+
+_IPV6 = re.compile(r"[0-9A-Fa-f:.]+")  # no zone (%eth0), no IPvFuture: only a browser's literal
+
+
+def _is_ipv6(address: str) -> bool:
+    return isinstance(ip_of(address), IPv6Address)
+
+
+# A registered name or an IPv4 literal (RFC 3986 section 3.2.2), less its sub-delimiters: letters
+# (any script: an internationalised name, percent-encoded below as RFC 3987 section 3.1 says,
+# which browsers decode before IDNA), digits, "-._~" and escapes.
+_HOST_NAME = re.compile(r"(?:[\w.~-]|%[0-9A-Fa-f]{2})+")
+
+
+def _host_name(name: str) -> str:
+    if not name:
+        raise ValueError("it names no host")
+    if not _HOST_NAME.fullmatch(name):
+        raise ValueError("its host is not a name or an address")
+    return _PATH.sub(_escape, name)  # only its non-ASCII letters are left to encode
+
+
+def _on_this_machine(host: str) -> bool:
+    """A loopback literal or localhost (RFC 8252 section 8.3): never a name looked up."""
+    return host.lower() == "localhost" or is_loopback_address(host.strip("[]"))
+
+
+# What stays as it is in a path, a query or a fragment: RFC 3986's unreserved characters, the
+# delimiters a URL needs literally ("/" in a path, "?", "&", "=", "+" in a query...), and a "%"
+# that starts an escape (RFC 3986 section 2.1). None means anything to the readers on the way:
+# PowerShell's double-quoted string (wslview) reads "$", "`" and its four double quotes; its
+# single-quoted one (Start-Process here) its five single quotes; the Windows command line '"',
+# "\" and white space; macOS's `open location "..."` (webbrowser's AppleScript) '"' and "\".
+# No cmd.exe is on the way (see _START_PROCESS; wslview's engine is PowerShell unless its
+# configuration picks another), so "&" and "%" are plain everywhere.
+#
+# Everything else is encoded. Quotes, "\", "^", "`", "{}", "|", "<>" and non-ASCII have no
+# place in a URI at all (RFC 3986 section 2; RFC 3987 section 3.1 maps an IRI to a URI so), and
+# neither do a "#" after the first or "[]" outside a host. The sub-delimiters "!$'();" do, and
+# RFC 3986 section 2.2 warns that a server may read one encoded differently; none is a delimiter
+# for the pages opened here: LWA's consent page and a verification page read their query as a
+# form, where "%28" and "(" decode alike, and browsers send "'" in a query encoded already
+# (WHATWG URL, the special-query percent-encode set).
+_UNRESERVED = string.ascii_letters + string.digits + "-._~"
+_PATH = re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{re.escape(_UNRESERVED + '/:@&=+,*')}]")
+_QUERY = re.compile(f"%(?![0-9A-Fa-f]{{2}})|[^%{re.escape(_UNRESERVED + '/:@&=+,*?')}]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    return _percent_encoded(found[0])
 
 
 def _open(url: str, environ: Mapping[str, str], osrelease: str | os.PathLike[str]) -> bool:
@@ -83,9 +219,15 @@ def open_on_windows(url: str, environ: Mapping[str, str]) -> bool:
 
     Each launcher is run to its exit and no further: both return once the browser is
     started. One that is missing, cannot start or exits non-zero lets the next one try.
+    ValueError for a URL ``openable_url`` refuses.
     """
     import shutil  # only here: no other platform pays for the import
 
+    # wslview (wslu 4.1.4, src/wslview.sh) reads an argument such as -u or -h as its own option,
+    # and hands the rest as typed to PowerShell inside a double-quoted string (`Start "<url>"`),
+    # where `$(...)` runs, a backtick escapes and a double quote ends the string: it gets the
+    # URL only as openable_url writes it, which holds none of them.
+    url = openable_url(url)
     launchers = (["wslview", url], [*_START_PROCESS, powershell_literal(url)])
     for name, *args in launchers:
         path = shutil.which(name, path=environ.get("PATH", os.defpath))
@@ -147,23 +289,18 @@ def _launch(argv: list[str], environ: Mapping[str, str]) -> bool:
 
 
 def show_in_notebook(url: str) -> bool:
-    """Display a link to ``url`` in the running notebook cell; False outside a kernel."""
-    if _kernel_shell() is None:
-        return False
-    # Imported by name at run time: IPython is not a dependency, so mypy need not know it.
-    display = importlib.import_module("IPython.display").display
-    display(
-        {
-            "text/html": consent_link_html(url),
-            "text/plain": f"Open this address to sign in with Amazon: {url}",
-        },
-        raw=True,
-    )
-    return True
+    """Display a link to ``url`` in the running notebook cell; False outside a kernel. A URL
+    ``openable_url`` refuses is never a link: the cell says why instead."""
+    try:
+        url = openable_url(url)
+    except ValueError as exc:
+        return _display(*_no_link("the consent page", exc))
+    return _display(consent_link_html(url), f"Open this address to sign in with Amazon: {url}")
 
 
 def consent_link_html(url: str) -> str:
-    # Escaped: the URL carries the caller's client id and scopes.
+    """The consent page's link; ``url`` has been through ``openable_url``. Escaped all the same:
+    the URL carries the caller's client id and scopes."""
     href = html.escape(url, quote=True)
     return (
         f'<p><a href="{href}" target="_blank" rel="noopener noreferrer">'
@@ -188,19 +325,32 @@ def _kernel_shell() -> Any:
 
 def show_code_in_notebook(verification_uri: str, user_code: str) -> bool:
     """The device flow's verification page as a link, with the code to type; False outside a
-    kernel. Escaped: both come from the network."""
+    kernel. Both come from the network: the URI is a link only as ``openable_url`` writes it,
+    and each is escaped."""
+    try:
+        href = openable_url(verification_uri)
+    except ValueError as exc:
+        return _display(*_no_link("the verification page", exc))
+    return _display(
+        f'<p><a href="{html.escape(href, quote=True)}" target="_blank" '
+        'rel="noopener noreferrer">Open the verification page</a> and enter the code '
+        f"<code>{html.escape(user_code)}</code> (this cell waits for the sign-in)</p>",
+        f"Open {href} and enter the code {shown(user_code)}",
+    )
+
+
+def _no_link(page: str, refusal: ValueError) -> tuple[str, str]:
+    """What a cell shows in place of a link to an address ``openable_url`` refused."""
+    said = f"No link to {page}: its address was refused ({refusal})."
+    return f"<p>{html.escape(said)}</p>", said
+
+
+def _display(html_text: str, plain: str) -> bool:
+    """Show ``html_text`` (``plain`` where HTML is not shown) in the running notebook cell;
+    False outside a kernel."""
     if _kernel_shell() is None:
         return False
-    href = html.escape(verification_uri, quote=True)
-    code = html.escape(user_code)
+    # Imported by name at run time: IPython is not a dependency, so mypy need not know it.
     display = importlib.import_module("IPython.display").display
-    display(
-        {
-            "text/html": f'<p><a href="{href}" target="_blank" rel="noopener noreferrer">'
-            f"Open the verification page</a> and enter the code <code>{code}</code> "
-            "(this cell waits for the sign-in)</p>",
-            "text/plain": f"Open {verification_uri} and enter the code {user_code}",
-        },
-        raw=True,
-    )
+    display({"text/html": html_text, "text/plain": plain}, raw=True)
     return True

@@ -1,23 +1,40 @@
 """Under WSL the consent page opens in the Windows browser, through ``wslview`` or PowerShell.
 
-No Windows here: the launchers are stub programs on PATH that record the arguments they were
-given, as the Windows side would read them, and (when asked) follow the URL as a browser would.
+No Windows here: the launchers are stub programs on PATH (tests/_windows_launchers.py) that read
+their arguments as wslview and powershell.exe would, record the URL they would open and anything
+else that would run, and (when asked) follow the URL as a browser would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import subprocess
 import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
-from lwa_loopback import login, read_token_file
-from lwa_loopback._browser import open_system_browser, powershell_literal, running_in_wsl
+from lwa_loopback import LoginError, login, login_device, read_token_file
+from lwa_loopback._browser import (
+    open_system_browser,
+    openable_url,
+    powershell_literal,
+    running_in_wsl,
+)
 from lwa_loopback.testing import FakeLWA
 
+from ._browser_helpers import subprocess_env
 from ._cli_process import Cli
+from ._waiting import wait_until
+from ._windows_launchers import Launchers, write_stub
+from .test_bind import kept_logs
 
 # Every character that a careless hand-off to Windows breaks: `&` (cmd.exe and PowerShell
 # operators), `'` (PowerShell's string quote, also its typographic forms), `%` (cmd.exe's
@@ -26,74 +43,8 @@ HOSTILE_URL = (
     "http://127.0.0.1:9/ap/oa?client_id=amzn1.x&scope=profile%20postal_code+x"
     "&state=it's&note=%E2%9C%93&path=%PATH%&v=$env:USERNAME&t=`n&q=\u2019';Start-Process('calc');'"
 )
-
-# A launcher stub, its settings in the JSON file beside it: records which launcher ran, its
-# arguments and the URL it was handed (a PowerShell stub reads its script as powershell.exe
-# would), then follows the URL to its end when told to, as a browser would, and exits with the
-# code it was given.
-_STUB = r"""
-import json, re, sys, urllib.request
-
-with open(sys.argv[0] + ".json", encoding="utf-8") as settings:
-    SETTINGS = json.load(settings)
-QUOTES = "'\u2018\u2019\u201a\u201b"  # PowerShell's single quotes
-args = sys.argv[1:]
-url = None
-if SETTINGS["reads"] == "first argument":
-    url = args[0]
-elif args[:3] == ["-NoProfile", "-NonInteractive", "-Command"]:
-    # powershell.exe joins what follows -Command into its script. A single-quoted literal holds
-    # anything but a quote; a doubled quote stands for the second one.
-    literal = re.fullmatch(
-        "Start-Process [Q]((?:[^Q]|[Q]{2})*)[Q]".replace("Q", QUOTES), " ".join(args[3:])
-    )
-    if literal:
-        url = re.sub("[Q]([Q])".replace("Q", QUOTES), r"\1", literal.group(1))
-with open(SETTINGS["record"], "a", encoding="utf-8") as record:
-    record.write(json.dumps({"launcher": SETTINGS["name"], "args": args, "url": url}) + "\n")
-if SETTINGS["follow"] and url:
-    # No proxy: the fake and the login listen on 127.0.0.1.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    opener.open(url, timeout=30).read()
-sys.exit(SETTINGS["exit_code"])
-"""
-
-
-def write_stub(path: Path, record: Path, *, exit_code: int = 0, follow: bool = False) -> None:
-    """An executable at ``path`` that reads its URL as the launcher of that name does (a
-    ``BROWSER`` command, as wslview does: its first argument)."""
-    reads = "powershell script" if path.name == "powershell.exe" else "first argument"
-    settings = {
-        "name": path.name,
-        "reads": reads,
-        "record": str(record),
-        "exit_code": exit_code,
-        "follow": follow,
-    }
-    Path(f"{path}.json").write_text(json.dumps(settings))
-    path.write_text(f"#!{sys.executable}{_STUB}")
-    path.chmod(0o755)
-
-
-class Launchers:
-    """A folder to put on PATH, holding launcher stubs, and what they recorded."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.folder.mkdir()
-        self.record = folder.parent / "launched.jsonl"
-
-    def add(self, name: str, *, exit_code: int = 0, follow: bool = False) -> None:
-        write_stub(self.folder / name, self.record, exit_code=exit_code, follow=follow)
-
-    @property
-    def launched(self) -> list[dict[str, Any]]:
-        if not self.record.exists():
-            return []
-        return [json.loads(line) for line in self.record.read_text().splitlines()]
-
-    def environ(self, **values: str) -> dict[str, str]:
-        return {"PATH": str(self.folder), "WSL_DISTRO_NAME": "Test", **values}
+#: As every launcher is handed it.
+GATED_URL = openable_url(HOSTILE_URL)
 
 
 @pytest.fixture
@@ -130,7 +81,9 @@ def test_wsl_is_told_by_its_variables_or_its_kernel(
     assert running_in_wsl(environ, path) is wsl
 
 
-async def test_the_exact_url_reaches_wslview(launchers: Launchers, plain_linux: Path) -> None:
+async def test_wslview_gets_the_gated_url_and_runs_nothing_else(
+    launchers: Launchers, plain_linux: Path
+) -> None:
     launchers.add("wslview")
 
     opened = await open_system_browser(
@@ -139,11 +92,11 @@ async def test_the_exact_url_reaches_wslview(launchers: Launchers, plain_linux: 
 
     assert opened
     assert launchers.launched == [
-        {"launcher": "wslview", "args": [HOSTILE_URL], "url": HOSTILE_URL}
+        {"launcher": "wslview", "args": [GATED_URL], "url": GATED_URL, "code": []}
     ]
 
 
-async def test_the_exact_url_reaches_powershell_as_one_literal(
+async def test_powershell_gets_the_gated_url_as_one_literal(
     launchers: Launchers, plain_linux: Path
 ) -> None:
     launchers.add("powershell.exe")
@@ -159,9 +112,10 @@ async def test_the_exact_url_reaches_powershell_as_one_literal(
         "-NonInteractive",
         "-Command",
         "Start-Process",
-        powershell_literal(HOSTILE_URL),
+        powershell_literal(GATED_URL),
     ]
-    assert launch["url"] == HOSTILE_URL  # one literal, the whole script: nothing else runs
+    assert launch["url"] == GATED_URL  # one literal, the whole script: nothing else runs
+    assert launch["code"] == []
 
 
 def test_what_the_windows_command_line_would_parse_is_percent_encoded() -> None:
@@ -193,7 +147,8 @@ async def test_a_failing_wslview_falls_back_to_powershell(
     )
 
     assert [launch["launcher"] for launch in launchers.launched] == ["wslview", "powershell.exe"]
-    assert [launch["url"] for launch in launchers.launched] == [HOSTILE_URL] * 2
+    assert [launch["url"] for launch in launchers.launched] == [GATED_URL] * 2
+    assert launchers.code_run == []
 
 
 async def test_a_launcher_that_cannot_start_hands_over_to_the_next(
@@ -258,8 +213,9 @@ async def test_the_command_signs_in_through_wslview(
 
     assert done.exit_code == 0, done.stderr
     assert "No browser could be opened" not in done.stderr
-    assert launchers.launched == [{"launcher": "wslview", "args": [url], "url": url}]
+    assert launchers.launched == [{"launcher": "wslview", "args": [url], "url": url, "code": []}]
     assert "&" in url and "%" in url
+    assert openable_url(url) == url  # the consent URL as built needs nothing encoded
     assert read_token_file(cli.default_file).client_id == lwa.client_id
 
 
@@ -277,3 +233,178 @@ async def test_browser_wins_under_wsl_too(cli: Cli, launchers: Launchers, tmp_pa
     assert done.exit_code == 0, done.stderr
     assert launchers.launched == []
     assert json.loads((tmp_path / "browser.jsonl").read_text())["url"] == url
+
+
+# -- URLs from the network: a hostile code pair answer, or a consent URL gone wrong -------------
+VERIFICATION = "https://amazon.com/us/code"
+# Opened, percent-encoded: what each would do on Windows if handed over as it came.
+ENCODED = [
+    pytest.param(VERIFICATION + "?x=$(calc)", id="subexpression"),
+    pytest.param(VERIFICATION + "?x=$env:USERPROFILE", id="variable"),
+    pytest.param(VERIFICATION + "?x=`$(calc)`u{22}", id="backtick"),
+    pytest.param(VERIFICATION + '?x=";calc;"', id="double-quote"),
+    pytest.param(VERIFICATION + "?x=\u201d;calc;\u201c", id="typographic-double-quotes"),
+    pytest.param(VERIFICATION + "?x=';calc;'", id="single-quote"),
+    pytest.param(VERIFICATION + "?x=\u2019;calc;\u2018", id="typographic-single-quotes"),
+    pytest.param(VERIFICATION + "?x=1;calc", id="semicolon"),
+    pytest.param(VERIFICATION + "?x=(calc)|{calc}<a>^!\\", id="other-operators"),
+]
+# Refused, with the reason the warning gives.
+REFUSED = [
+    pytest.param(VERIFICATION + "\r\ncalc", "control characters", id="crlf"),
+    pytest.param(VERIFICATION + '?x="\ncalc\n"', "control characters", id="quote-newline"),
+    pytest.param("-u", "not https", id="wslview-option"),
+    pytest.param("--help", "not https", id="wslview-help"),
+    pytest.param("-o/tmp/x" + VERIFICATION, "not https", id="curl-option"),
+    pytest.param("javascript:alert(1)", "not https", id="javascript"),
+    pytest.param("file:///etc/passwd", "not https", id="file"),
+    pytest.param("http://amazon.com.example/us/code", "not https", id="http-elsewhere"),
+    pytest.param("https://user:pw@amazon.com/us/code", "user name or password", id="userinfo"),
+    pytest.param(VERIFICATION + "\u202e/edoc", "formatting characters", id="bidi"),
+    pytest.param(VERIFICATION + "\u0085calc", "control characters", id="c1-next-line"),
+    pytest.param(VERIFICATION + "\u009b2J", "control characters", id="c1-csi"),
+]
+
+
+@pytest.mark.parametrize("url", ENCODED)
+async def test_every_launcher_gets_the_gated_url_and_nothing_runs(
+    launchers: Launchers, plain_linux: Path, url: str
+) -> None:
+    launchers.add("wslview", exit_code=1)  # so that PowerShell is handed it too
+    launchers.add("powershell.exe")
+
+    assert await open_system_browser(url, environ=launchers.environ(), osrelease=plain_linux)
+
+    assert launchers.code_run == []
+    gated = openable_url(url)
+    assert [launch["url"] for launch in launchers.launched] == [gated, gated]
+
+
+@pytest.mark.parametrize(("url", "reason"), REFUSED)
+async def test_a_refused_url_reaches_no_launcher_and_the_warning_says_why(
+    launchers: Launchers, plain_linux: Path, url: str, reason: str
+) -> None:
+    launchers.add("wslview")
+    launchers.add("powershell.exe")
+
+    with kept_logs() as said:
+        opened = await open_system_browser(url, environ=launchers.environ(), osrelease=plain_linux)
+
+    assert not opened
+    assert launchers.launched == []
+    (warning,) = [record.getMessage() for record in said if record.levelno == logging.WARNING]
+    assert warning.startswith("Not opening ") and reason in warning
+    assert warning.isprintable()  # the URL shown with its control characters replaced
+
+
+def test_a_browser_command_gets_the_gated_url_too(tmp_path: Path) -> None:
+    # A fresh process: webbrowser reads BROWSER once.
+    browser = tmp_path / "my-browser"
+    write_stub(browser, tmp_path / "browser.jsonl")
+    script = (
+        "import asyncio, sys; from lwa_loopback._browser import open_system_browser; "
+        "print([asyncio.run(open_system_browser(url)) for url in sys.argv[1:]])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, HOSTILE_URL, "-u"],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(BROWSER=str(browser)),
+        timeout=60,
+        check=True,
+    )
+
+    assert result.stdout.strip() == "[True, False]"
+    assert "Not opening -u in a browser: it is not https." in result.stderr
+    (launch,) = [json.loads(line) for line in (tmp_path / "browser.jsonl").read_text().splitlines()]
+    assert launch["args"] == [GATED_URL]
+
+
+# -- the device flow's verification_uri, from a hostile code pair endpoint ---------------------
+@asynccontextmanager
+async def hostile_codepair(lwa: FakeLWA, verification_uri: str) -> AsyncIterator[dict[str, str]]:
+    """A code pair endpoint that asks the fake for a pair and hands it on with
+    ``verification_uri`` in place of the fake's. Yields ``{"url": ..., "user_code": ...}``."""
+    seen: dict[str, str] = {}
+
+    async def codepair(request: web.Request) -> web.Response:
+        form = await request.post()
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(lwa.codepair_url, data=dict(form)) as answer,
+        ):
+            pair = await answer.json()
+        seen["user_code"] = pair["user_code"]
+        return web.json_response({**pair, "verification_uri": verification_uri})
+
+    app = web.Application()
+    app.router.add_post("/auth/o2/create/codepair", codepair)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        seen["url"] = f"http://127.0.0.1:{port}/auth/o2/create/codepair"
+        yield seen
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+def windows_only(launchers: Launchers, monkeypatch: pytest.MonkeyPatch) -> Iterator[Launchers]:
+    """This process under WSL, as far as the default ``on_code`` can tell: the launcher stubs
+    alone on PATH, and no BROWSER."""
+    launchers.add("wslview", exit_code=1)
+    launchers.add("powershell.exe")
+    monkeypatch.delenv("BROWSER", raising=False)
+    for name, value in launchers.environ().items():
+        monkeypatch.setenv(name, value)
+    yield launchers
+
+
+@pytest.mark.parametrize(
+    "verification_uri",
+    [VERIFICATION + "?x=$(calc)", VERIFICATION + '?x=";calc;"', "-u", "javascript:alert(1)"],
+)
+async def test_a_hostile_verification_uri_runs_nothing_on_windows(
+    lwa: FakeLWA, windows_only: Launchers, token_file: Path, verification_uri: str
+) -> None:
+    lwa.device_interval = 0.05
+    with kept_logs() as said:
+        async with hostile_codepair(lwa, verification_uri) as codepair:
+            # Approves once the default on_code has handed the page to a launcher or refused it.
+            approver = asyncio.ensure_future(_approve_when_shown(lwa, codepair, windows_only, said))
+            try:
+                await login_device(
+                    client_id=lwa.client_id,
+                    scope="profile",
+                    token_url=lwa.token_url,
+                    codepair_url=codepair["url"],
+                    token_file=token_file,
+                )
+            except LoginError:
+                pass  # the flow may refuse such a verification_uri before showing the code
+            finally:
+                approver.cancel()
+
+    assert windows_only.code_run == []
+    assert {launch["url"] for launch in windows_only.launched} <= {_gated_or_none(verification_uri)}
+
+
+async def _approve_when_shown(
+    lwa: FakeLWA, codepair: dict[str, str], stubs: Launchers, said: list[logging.LogRecord]
+) -> None:
+    def shown() -> bool:
+        refused = any(record.getMessage().startswith("Not opening") for record in said)
+        return len(stubs.launched) == 2 or refused  # wslview fails: PowerShell is next
+
+    await wait_until(shown, "the verification page handed to a launcher, or refused")
+    lwa.approve(codepair["user_code"])
+
+
+def _gated_or_none(url: str) -> str | None:
+    try:
+        return openable_url(url)
+    except ValueError:
+        return None

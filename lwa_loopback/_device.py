@@ -150,7 +150,7 @@ def _page(url: str) -> str:
     from ._browser import openable_url
 
     try:
-        return str(openable_url(url))
+        return openable_url(url)
     except ValueError as exc:
         raise ValueError(f"a verification_uri that cannot be opened safely ({exc})") from None
 

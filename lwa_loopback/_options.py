@@ -193,7 +193,7 @@ OPTIONS: tuple[Option, ...] = (
 #: Each flow's keyword arguments that only a program can give (a callable, a clock).
 LIBRARY_ONLY = {
     LOGIN: ("open_browser", "clock"),
-    DEVICE: ("on_code", "clock"),
+    DEVICE: ("on_code", "clock", "pacing"),
     CLIENT_CREDENTIALS_FLOW: ("clock",),
     IMPORT: ("refresh_token", "clock"),
 }

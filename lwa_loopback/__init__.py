@@ -20,15 +20,15 @@ TYPE_CHECKING = False  # not from typing: its import would slow `lwa-loopback to
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._client_credentials import client_credentials as client_credentials
-    from ._client_credentials import client_credentials_sync as client_credentials_sync
     from ._device import Pacing as Pacing
     from ._device import login_device as login_device
     from ._device import login_device_sync as login_device_sync
-    from ._flow import login as login
-    from ._flow import login_sync as login_sync
-    from ._import import import_refresh_token as import_refresh_token
-    from ._import import import_refresh_token_sync as import_refresh_token_sync
+    from ._login import login as login
+    from ._login import login_sync as login_sync
+    from ._other_grants import client_credentials as client_credentials
+    from ._other_grants import client_credentials_sync as client_credentials_sync
+    from ._other_grants import import_refresh_token as import_refresh_token
+    from ._other_grants import import_refresh_token_sync as import_refresh_token_sync
     from ._refresh import refresh as refresh
     from ._refresh import refresh_sync as refresh_sync
     from ._refresh import valid_access_token as valid_access_token
@@ -82,15 +82,15 @@ __all__ = [
 
 # Where each public name lives; the TYPE_CHECKING block above says the same to type checkers.
 _HOMES = {
-    "client_credentials": "._client_credentials",
-    "client_credentials_sync": "._client_credentials",
-    "import_refresh_token": "._import",
-    "import_refresh_token_sync": "._import",
-    "login": "._flow",
+    "client_credentials": "._other_grants",
+    "client_credentials_sync": "._other_grants",
+    "import_refresh_token": "._other_grants",
+    "import_refresh_token_sync": "._other_grants",
+    "login": "._login",
     "Pacing": "._device",
     "login_device": "._device",
     "login_device_sync": "._device",
-    "login_sync": "._flow",
+    "login_sync": "._login",
     "refresh": "._refresh",
     "refresh_sync": "._refresh",
     "valid_access_token": "._refresh",

@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from ipaddress import IPv6Address
 from typing import Any
 
-from ._loopback import ip_of, is_loopback_address
-from ._sync import detached
+from ._asyncio_helpers import detached
+from ._loopback import ip_of, is_loopback_host
 from .errors import shown
 
 log = logging.getLogger("lwa_loopback")
@@ -89,7 +89,7 @@ def openable_url(url: str) -> str:
     if authority is None:
         raise ValueError("it names no host")
     host, port = _host_and_port(authority)
-    if scheme == "http" and not _on_this_machine(host):
+    if scheme == "http" and not is_loopback_host(host):
         raise ValueError("it is not https (http only on 127.0.0.1, [::1] or localhost)")
     return (
         f"{scheme}://{host}{port}{_PATH.sub(_escape, path)}"
@@ -161,11 +161,6 @@ def _host_name(name: str) -> str:
     if not _HOST_NAME.fullmatch(name):
         raise ValueError("its host is not a name or an address")
     return _PATH.sub(_escape, name)  # only its non-ASCII letters are left to encode
-
-
-def _on_this_machine(host: str) -> bool:
-    """A loopback literal or localhost (RFC 8252 section 8.3): never a name looked up."""
-    return host.lower() == "localhost" or is_loopback_address(host.strip("[]"))
 
 
 # What stays as it is in a path, a query or a fragment: RFC 3986's unreserved characters, the

@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ._asyncio_helpers import call_back, synced, unstoppable
 from ._defaults import REGION, REQUEST_TIMEOUT, utcnow
 from ._grants import DEVICE
 from ._options import picked
-from ._sync import call_back, synced
 from ._tokens import Tokens
-from ._unstoppable import unstoppable
 
 if TYPE_CHECKING:
-    from ._prepared import Prepared
+    from ._other_grants import GrantPlan
 from .errors import ConsentError, ExchangeError, LoginTimeout, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
@@ -97,7 +96,7 @@ async def login_device(
     ``pacing`` bounds how fast it polls (tests shorten it).
     """
     given = picked(locals(), DEVICE)  # first: before any name is imported here
-    from ._prepared import prepare_client
+    from ._other_grants import prepare_client
 
     shown_by = on_code or show_code
     plan = prepare_client(given, DEVICE, clock, scope_required=True)
@@ -106,10 +105,10 @@ async def login_device(
     try:
         return await _poll(plan, pair, pacing)
     finally:
-        await _settle(helper)
+        await _stop_showing(helper)
 
 
-async def _code_pair(plan: Prepared, pacing: Pacing) -> CodePair:
+async def _code_pair(plan: GrantPlan, pacing: Pacing) -> CodePair:
     from ._exchange import post_json
     from ._grants import CODE_PAIR, CODE_PAIR_RESPONSE_TYPE
 
@@ -167,7 +166,7 @@ def _number(value: Any, default: float, longest: float) -> float:
     return min(number, longest)
 
 
-async def _poll(plan: Prepared, pair: CodePair, pacing: Pacing) -> Tokens:
+async def _poll(plan: GrantPlan, pair: CodePair, pacing: Pacing) -> Tokens:
     """Ask for the tokens every ``interval`` seconds until the person decides or the code
     expires. A poll is idempotent (nothing is spent until the tokens come back), so one that
     fails to connect is simply tried again at the next interval."""
@@ -186,7 +185,7 @@ async def _poll(plan: Prepared, pair: CodePair, pacing: Pacing) -> Tokens:
         interval = _after_refusal(answer, pair, interval, pacing)
 
 
-async def _poll_once(plan: Prepared, pair: CodePair) -> Tokens | ExchangeError:
+async def _poll_once(plan: GrantPlan, pair: CodePair) -> Tokens | ExchangeError:
     """One poll, and the token file written when it brings the tokens; the server's refusal is
     returned, not raised, so that a cancellation during a pending poll is not lost in it."""
     from ._exchange import device_tokens
@@ -236,7 +235,7 @@ async def _show(on_code: OnCode, pair: CodePair) -> None:
     await call_back(on_code, pair.user_code, pair.verification_uri, pair.expires_in)
 
 
-async def _settle(helper: asyncio.Future[None]) -> None:
+async def _stop_showing(helper: asyncio.Future[None]) -> None:
     """The flow is over: a helper still running (a page never submitted) is stopped; its
     failure is reported, never raised (the tokens matter more)."""
     if not helper.done():

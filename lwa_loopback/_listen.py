@@ -16,13 +16,13 @@ from ._loopback import (
     BindAddress,
     Resolver,
     ReturnUrl,
+    address_text,
     addresses_of,
     all_loopback,
     ip_of,
     is_loopback,
     is_loopback_address,
     parse_return_url,
-    shown,
     system_resolver,
 )
 from ._regions import Endpoints
@@ -50,7 +50,7 @@ def listener(
             )
         where = parse_bind(bind, resolve)
         _check_bind_port(where, endpoints)
-        return parse_return_url(redirect_uri, bind=where)
+        return parse_return_url(redirect_uri, where.addresses, where)
     url = URL(redirect_uri)
     # A name is resolved as the browser will resolve it (the hosts file first); the receiver's
     # Host check still requires exactly that name, so a rebound name cannot reach it.
@@ -58,7 +58,7 @@ def listener(
     if not all_loopback(addresses):
         log.info(_not_here(redirect_uri, url.host or "", addresses))
         return None
-    return None if paste is not False else ReturnUrl(redirect_uri, url, addresses)
+    return None if paste is not False else parse_return_url(redirect_uri, addresses)
 
 
 def _not_here(redirect_uri: str, host: str, addresses: tuple[str, ...]) -> str:
@@ -133,7 +133,7 @@ def say_where(return_url: ReturnUrl, sockets: list[socket.socket]) -> None:
     if warning is not None:
         log.warning(warning)
     elif return_url.bind is not None:
-        where = ", ".join(shown(address, port) for address, port in listening)
+        where = ", ".join(address_text(address, port) for address, port in listening)
         log.info("Listening on %s for %s", where, return_url)
     else:
         log.info("Listening on %s", return_url)
@@ -150,7 +150,7 @@ def exposure(listening: Iterable[tuple[str, int]]) -> str | None:
     exposed = [(address, port) for address, port in listening if not is_loopback_address(address)]
     if not exposed:
         return None
-    where = ", ".join(shown(address, port) for address, port in exposed)
+    where = ", ".join(address_text(address, port) for address, port in exposed)
     if any(ipaddress.ip_address(address) in _UNSPECIFIED for address, _ in exposed):
         reach = "every network this machine (or container) is on can reach the callback"
     else:

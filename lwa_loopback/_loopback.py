@@ -121,8 +121,21 @@ def check_redirect_uri(redirect_uri: str) -> URL:
 
 
 def is_loopback(url: URL) -> bool:
-    """Whether ``url``'s host is a loopback name or literal (no name is looked up)."""
-    return (url.host or "").lower() in _ADDRESSES
+    """Whether ``url``'s host is loopback (``is_loopback_host``)."""
+    return is_loopback_host(url.host or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """The one loopback rule for a host as written: ``localhost``, or a loopback address
+    literal (127.0.0.0/8, ``::1``, an IPv4-mapped one; brackets allowed). No name is looked up
+    (RFC 8252 section 8.3): whether a name's addresses are all loopback is ``all_loopback``'s
+    question, asked only where the tool listens."""
+    if host.lower() == "localhost":
+        return True
+    address = ip_of(host.strip("[]"))
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and address.is_loopback
 
 
 def addresses_of(host: str, resolve: Resolver = system_resolver) -> tuple[str, ...]:
@@ -137,13 +150,6 @@ def addresses_of(host: str, resolve: Resolver = system_resolver) -> tuple[str, .
         return tuple(dict.fromkeys(resolve(host)))  # once each, in the resolver's order
     except (OSError, UnicodeError):  # UnicodeError: a label the IDNA codec refuses
         return ()
-
-
-def loopback_addresses(host: str, resolve: Resolver = system_resolver) -> tuple[str, ...] | None:
-    """The addresses to listen on for a return URL on ``host``, when every address it stands
-    for is loopback; None when any is not (or there is none): nothing here can listen for it."""
-    addresses = addresses_of(host, resolve)
-    return addresses if all_loopback(addresses) else None
 
 
 def all_loopback(addresses: tuple[str, ...]) -> bool:
@@ -164,22 +170,12 @@ def ip_of(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def parse_return_url(
-    redirect_uri: str, *, bind: BindAddress | None = None, resolve: Resolver = system_resolver
+    redirect_uri: str, addresses: tuple[str, ...], bind: BindAddress | None = None
 ) -> ReturnUrl:
-    """Check that ``redirect_uri`` is http:// or https:// on a host this machine can listen
-    for (any host with ``bind``, which says where to listen); say why if not."""
+    """The return URL, listened for on ``addresses`` (``bind``'s when given), once it is
+    http:// or https:// with a host and a path (``check_redirect_uri``)."""
     url = check_redirect_uri(redirect_uri)
-    if bind is not None:
-        return ReturnUrl(redirect_uri, url, bind.addresses, bind)
-    addresses = loopback_addresses(url.host or "", resolve)
-    if addresses is None:
-        raise ConfigurationError(
-            f"The redirect URI's host {url.host!r} is not loopback: lwa-loopback listens only on "
-            "127.0.0.1, [::1], localhost or a name whose every address is loopback, so that no "
-            "other machine can reach the code. Register a return URL such as "
-            "http://127.0.0.1:8080/callback, or use `paste`."
-        )
-    return ReturnUrl(redirect_uri, url, addresses)
+    return ReturnUrl(redirect_uri, url, bind.addresses if bind else addresses, bind)
 
 
 def bind(return_url: ReturnUrl) -> list[socket.socket]:
@@ -228,13 +224,13 @@ def _bind_one(address: str, port: int, *, required: bool) -> socket.socket | Non
     return sock
 
 
-def shown(address: str, port: int) -> str:
+def address_text(address: str, port: int) -> str:
     """``address:port`` as written in a URL (an IPv6 literal in brackets)."""
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def _listen_error(address: str, port: int, exc: OSError) -> ListenError:
-    where = shown(address, port)
+    where = address_text(address, port)
     if exc.errno == errno.EADDRINUSE:
         advice = (
             f"another program is using port {port}. Stop it (find it with `lsof -i :{port}` or "

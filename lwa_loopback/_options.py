@@ -198,8 +198,6 @@ LIBRARY_ONLY = {
     IMPORT: ("refresh_token", "clock"),
 }
 
-BY_NAME = {option.name: option for option in OPTIONS}
-
 
 def options_of(flow: str) -> tuple[Option, ...]:
     return tuple(option for option in OPTIONS if flow in option.flows)

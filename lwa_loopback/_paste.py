@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from yarl import URL
 
+from ._asyncio_helpers import detached
 from ._redirect import Authorized, Outcome, has_state, read_outcome
-from ._sync import detached
 from .errors import ConsentError, LoginTimeout, PasteError, seconds
 
 if TYPE_CHECKING:

@@ -25,7 +25,6 @@ URL as curl reads them.
 from __future__ import annotations
 
 import base64
-import ipaddress
 import re
 import socket
 import sys
@@ -35,6 +34,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 from yarl import URL
 
+from ._loopback import is_loopback_host
 from .errors import ConfigurationError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -71,7 +71,7 @@ def proxy_for(url: str, environ: Mapping[str, str]) -> Proxy | None:
     ``ConfigurationError`` naming the variable, never its value (it may hold a password)."""
     target = urlsplit(url)
     host = host_as_curl_writes_it(target.hostname or "")
-    if is_loopback(host.rstrip(".")):
+    if is_loopback_host(host.rstrip(".")):
         return None
     found = _proxy_variable(target.scheme, environ)
     if found is None:
@@ -80,19 +80,6 @@ def proxy_for(url: str, environ: Mapping[str, str]) -> Proxy | None:
     if bypasses(environ.get("no_proxy") or environ.get("NO_PROXY") or "", host):
         return None
     return _parsed_proxy(*found)
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost``, or an IP address of the loopback range (an IPv4-mapped one included)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
 
 
 def host_as_curl_writes_it(hostname: str) -> str:

@@ -1,6 +1,6 @@
 """Keep a token file useful: refresh its access token, or hand out one that is still valid.
 
-Every rewrite happens under the token file's lock (``_lock.py``), and the file is read again
+Every rewrite happens under the token file's lock (``_token_file.py``), and the file is read again
 once the lock is held: processes that ask at the same time make one refresh request between
 them, and the others use what it wrote. A file that cannot be read is never written over.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from ._asyncio_helpers import synced, unstoppable
 from ._defaults import (
     LOCK_TIMEOUT,
     MIN_VALID,
@@ -24,16 +25,14 @@ from ._defaults import (
 )
 from ._endpoints import server_name
 from ._grants import CLIENT_CREDENTIALS
-from ._lock import locked
-from ._sync import synced
 from ._token_file import (
     default_token_file,
+    locked,
     read_token_file,
     remove_leftovers,
     write_token_file,
 )
 from ._tokens import Tokens
-from ._unstoppable import unstoppable
 from .errors import TokenFileError, TokenFileUnusable
 
 log = logging.getLogger("lwa_loopback")

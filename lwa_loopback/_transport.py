@@ -4,6 +4,12 @@ answered within a size limit, retried only when it provably never left this mach
 A connection refused proves nothing was sent; anything later may have spent a single-use code,
 so it is never sent twice. Every failure becomes an ``ExchangeError`` with advice for the grant
 that was asked for (``_grants.Advice``).
+
+The answer is read within ``MAX_BODY``, counted after decompression: LWA's answers are under
+4 KiB, so a server (or a proxy in between) that sends an endless body, or a small gzip body that
+inflates to gigabytes, cannot exhaust memory. aiohttp's own decompression inflates each chunk
+whole, so the session asks for raw bytes (``auto_decompress=False``) and they are inflated here,
+a bounded amount at a time.
 """
 
 from __future__ import annotations
@@ -21,10 +27,10 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from ._body import ACCEPT_ENCODING, MAX_BODY, BodyTooLarge, UnknownEncoding, read_bounded
 from ._defaults import REQUEST_TIMEOUT, utcnow
 from ._grants import Advice
 from ._proxy import Proxy, proxy_for
+from ._token_json import MAX_FILE_SIZE
 from .errors import ExchangeError, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
@@ -212,3 +218,54 @@ def _proxy_advice(url: str, proxy: Proxy | None) -> str:
         return ""
     host = urlsplit(url).hostname or "its host"
     return f"Check {proxy.variable}, or add {host} to NO_PROXY to connect directly. "
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import aiohttp
+
+#: The largest answer read from a token endpoint, decompressed: the token file's own limit,
+#: since an answer larger than the file may be could only be refused after the code is spent.
+MAX_BODY = MAX_FILE_SIZE
+#: Content codings we offer (and can undo with zlib); a server must not use any other.
+ACCEPT_ENCODING = "gzip, deflate"
+_CHUNK = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The answer grew past ``MAX_BODY`` (after decompression)."""
+
+
+class UnknownEncoding(Exception):
+    """The answer came in a content coding that was not offered."""
+
+
+async def read_bounded(response: aiohttp.ClientResponse, limit: int = MAX_BODY) -> bytes:
+    """The response's body, decompressed, or ``BodyTooLarge`` as soon as it passes ``limit``."""
+    inflate = _inflater(response.headers.get("Content-Encoding", ""))
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(_CHUNK):
+        data = chunk
+        while data:
+            # max_length bounds what one call may produce: a bomb inflates a little at a time.
+            out = inflate.decompress(data, limit + 1 - len(body)) if inflate else data
+            body += out
+            if len(body) > limit:
+                raise BodyTooLarge
+            data = inflate.unconsumed_tail if inflate else b""
+    if inflate is not None:
+        body += inflate.flush()
+        if len(body) > limit:
+            raise BodyTooLarge
+    return bytes(body)
+
+
+def _inflater(encoding: str) -> zlib._Decompress | None:
+    coding = encoding.strip().lower()
+    if coding in ("", "identity"):
+        return None
+    if coding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if coding == "deflate":
+        return zlib.decompressobj()  # zlib-wrapped, as RFC 9110 defines "deflate"
+    raise UnknownEncoding(coding)

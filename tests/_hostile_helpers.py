@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from lwa_loopback import Tokens, login
-from lwa_loopback._sync import LoopThread
+from lwa_loopback._asyncio_helpers import LoopThread
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 from ._sockets import ANY_PORT_REDIRECT

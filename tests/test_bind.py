@@ -20,10 +20,10 @@ from yarl import URL
 
 from lwa_loopback import ConfigurationError, ListenError, Tokens, read_token_file
 from lwa_loopback._cli._main import main
-from lwa_loopback._flow import complete
 from lwa_loopback._listen import exposure, parse_bind
+from lwa_loopback._login import complete
+from lwa_loopback._login_start import Started, prepare, start
 from lwa_loopback._loopback import Resolver
-from lwa_loopback._request import Started, prepare, start
 from lwa_loopback.testing import FAKE_CLIENT_ID, FakeLWA, HeadlessBrowser
 
 from ._cli_process import Cli

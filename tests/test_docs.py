@@ -126,7 +126,7 @@ def test_every_python_block_is_python(document: Path) -> None:
 def _known_variables() -> set[str]:
     options = (option for command in main.commands.values() for option in _options(command))
     read = {variable for option in options for variable in _variables(option)}
-    formats = (ROOT / "lwa_loopback" / "_token_formats.py").read_text()
+    formats = (ROOT / "lwa_loopback" / "_cli" / "_formats.py").read_text()
     written = set(re.findall(r"\bLWA_[A-Z_]+", formats))  # what `token --format env` prints
     return read | written
 

@@ -160,7 +160,7 @@ async def assert_tokens_kept(done: Finished, lwa: FakeLWA, folder: Path, *placed
     renewed = await refresh_tokens(client, refresh_token=printed["refresh_token"], scope="profile")
     assert renewed.access_token.startswith("Atza|fake.")
     # No partial token file, no temporary file left: only what the test itself put there (and
-    # the lock file, which is never removed: see _lock.py).
+    # the lock file, which is never removed: see _token_file.py).
     left = {p for p in folder.rglob("*") if p.is_file() and p.suffix != ".lock"}
     assert left == set(placed)
 

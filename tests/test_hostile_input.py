@@ -298,7 +298,7 @@ def test_idle_and_half_open_connections_neither_block_nor_outlive_the_login(
         assert_completes(pending)
         # login() has returned: no connection may be left open, and the port is free again.
         assert all(closed_by_peer(sock) for sock in [*idle, *half, kept_alive])
-        again = bind(parse_return_url(pending.redirect_uri))
+        again = bind(parse_return_url(pending.redirect_uri, ("127.0.0.1",)))
         for sock in again:
             sock.close()
     finally:
@@ -352,4 +352,4 @@ def test_a_localhost_return_url_answers_only_to_localhost(tmp_path: Path) -> Non
 def test_the_host_headers_that_address_a_return_url(
     redirect_uri: str, host_headers: set[str]
 ) -> None:
-    assert parse_return_url(redirect_uri).host_headers == host_headers
+    assert parse_return_url(redirect_uri, ("127.0.0.1",)).host_headers == host_headers

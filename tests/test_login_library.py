@@ -30,7 +30,7 @@ from lwa_loopback import (
     login_sync,
     read_token_file,
 )
-from lwa_loopback._lock import locked
+from lwa_loopback._token_file import locked
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
 from ._sockets import assert_port_free

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 
-from lwa_loopback._proxy import bypasses, host_as_curl_writes_it, is_loopback, proxy_for
+from lwa_loopback._loopback import is_loopback_host as is_loopback
+from lwa_loopback._proxy import bypasses, host_as_curl_writes_it, proxy_for
 
 #: The curl whose decisions the table holds, measured on Debian 12.
 MEASURED_WITH = "7.88.1"

@@ -20,13 +20,13 @@ from lwa_loopback import (
     login_device_sync,
     login_sync,
 )
-from lwa_loopback._cli._grants import client_credentials as client_credentials_command
-from lwa_loopback._cli._grants import import_ as import_command
 from lwa_loopback._cli._login import login as login_command
+from lwa_loopback._cli._other_grants import client_credentials as client_credentials_command
+from lwa_loopback._cli._other_grants import import_ as import_command
 from lwa_loopback._grants import CLIENT_CREDENTIALS_FLOW as CLIENT_CREDENTIALS
 from lwa_loopback._grants import DEVICE, IMPORT, LOGIN
+from lwa_loopback._login_start import prepare
 from lwa_loopback._options import LIBRARY_ONLY, OPTIONS, Option, options_of
-from lwa_loopback._request import prepare
 
 FLOWS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     LOGIN: (login, login_sync),

@@ -22,7 +22,8 @@ import pytest
 
 import lwa_loopback
 from lwa_loopback._exchange import Client, refresh_tokens
-from lwa_loopback._proxy import is_loopback, proxy_for
+from lwa_loopback._loopback import is_loopback_host as is_loopback
+from lwa_loopback._proxy import proxy_for
 from lwa_loopback.errors import ConfigurationError, ExchangeError
 from lwa_loopback.testing import FakeLWA
 

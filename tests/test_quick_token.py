@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lwa_loopback import TokenFileUnusable, read_token_file
+from lwa_loopback._cli._formats import FORMATS
 from lwa_loopback._cli._main import main
 from lwa_loopback._cli._quick import quick_output, still_valid_token
-from lwa_loopback._token_formats import FORMATS
 from lwa_loopback.testing import FakeLWA
 
 from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file

@@ -21,7 +21,7 @@ from lwa_loopback import (
     valid_access_token,
     valid_access_token_sync,
 )
-from lwa_loopback._lock import locked
+from lwa_loopback._token_file import locked
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
 from ._token_file_helpers import EXPIRED_AGE, make_token_file, refused_token_url

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from lwa_loopback import ConsentError, ExchangeError, Tokens, login, read_token_file, refresh
-from lwa_loopback._body import MAX_BODY
+from lwa_loopback._transport import MAX_BODY
 
 from ._fault_helpers import FaultyEndpoint
 from ._token_file_helpers import EXPIRED_AGE, make_token_file

@@ -14,7 +14,7 @@ from yarl import URL
 
 from lwa_loopback import ConfigurationError, Tokens, login, read_token_file
 from lwa_loopback._grants import SELLING_PARTNER
-from lwa_loopback._request import prepare, start
+from lwa_loopback._login_start import prepare, start
 from lwa_loopback.testing import FAKE_APPLICATION_ID, FAKE_SELLING_PARTNER_ID, FakeLWA
 
 from ._cli_process import Cli

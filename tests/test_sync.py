@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from lwa_loopback._sync import detached
+from lwa_loopback._asyncio_helpers import detached
 
 
 async def test_a_call_that_outlives_its_cancelled_wait_ends_quietly() -> None:

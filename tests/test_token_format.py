@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lwa_loopback import Tokens, read_token_file, write_token_file
-from lwa_loopback._token_formats import render
+from lwa_loopback._cli._formats import render
 from lwa_loopback._token_json import iso
 from lwa_loopback.testing import FakeLWA
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lwa_loopback import read_token_file
-from lwa_loopback._token_formats import FORMATS, render
+from lwa_loopback._cli._formats import FORMATS, render
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
 from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file, start_cli

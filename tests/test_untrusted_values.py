@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from lwa_loopback import ExchangeError, TokenFileUnusable, login, read_token_file, refresh
-from lwa_loopback._lock import lock_file_for, locked
+from lwa_loopback._token_file import lock_file_for, locked
 from lwa_loopback.testing import FakeLWA
 
 from ._token_file_helpers import EXPIRED_AGE, make_token_file

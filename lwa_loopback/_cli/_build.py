@@ -43,7 +43,7 @@ def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[...,
     return click.option(option.flag, option.name, **settings)
 
 
-def options_of(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def add_options(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate a command with every option the ``flows`` take, in the table's order."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:

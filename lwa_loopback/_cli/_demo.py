@@ -94,7 +94,7 @@ class Demo:
 
     async def login(self) -> tuple[Tokens, Path]:
         from .._fake import FakeLWA
-        from .._flow import login
+        from .._login import login
 
         async with FakeLWA(interactive=self.browser) as lwa:
             tokens = await login(
@@ -109,7 +109,7 @@ class Demo:
 
     async def seller(self) -> tuple[Tokens, Path]:
         from .._fake import FakeLWA
-        from .._flow import login
+        from .._login import login
 
         async with FakeLWA(interactive=self.browser) as lwa:
             tokens = await login(

@@ -11,15 +11,15 @@ import click
 from .._grants import CLIENT_CREDENTIALS_FLOW, DEVICE, LOGIN
 from .._options import OPTIONS
 from ..errors import ConfigurationError
-from ._build import options_of, taken_by
+from ._build import add_options, taken_by
 from ._exits import handles_errors
-from ._grants import run_client_credentials
+from ._other_grants import run_client_credentials
 from ._output import SETTINGS, announce, say, show_logs, system_browser
 from ._profiles import given_on_command_line, profile_option, replayed, token_file
 from ._signals import run_async, sigterm_raises
 
 if TYPE_CHECKING:
-    from .._request import Request
+    from .._login_start import LoginPlan
     from .._tokens import Tokens
 
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     "address shown on any device and enter the code; no return URL, no client secret.",
 )
 @profile_option
-@options_of(LOGIN, DEVICE)
+@add_options(LOGIN, DEVICE)
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
 @handles_errors()
@@ -71,7 +71,7 @@ OPTION_FLAGS = {option.name: option.flag for option in OPTIONS}
 
 def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> None:
     from .._endpoints import is_amazon, server_name
-    from .._request import prepare, start
+    from .._login_start import prepare, start
 
     show_logs()
     with sigterm_raises():
@@ -83,7 +83,7 @@ def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> 
         server = "Amazon" if is_amazon(consent_page) else server_name(consent_page)
         waiting = None if request.paste else request.timeout
         announce(started.consent_url, waiting, _secret_warning(request), server)
-        from .._flow import complete
+        from .._login import complete
 
         tokens = run_async(lambda: complete(started, None if no_browser else system_browser))
     report(tokens, options["token_file"])
@@ -91,7 +91,7 @@ def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> 
         click.echo(tokens.dumps(), nl=False)
 
 
-def _secret_warning(request: Request) -> str | None:
+def _secret_warning(request: LoginPlan) -> str | None:
     """Said before the browser opens: without a secret there will be no refresh token."""
     from .._endpoints import is_amazon
 

@@ -11,8 +11,8 @@ import sys
 import click
 
 from ._demo import demo
-from ._grants import client_credentials, import_
 from ._login import login
+from ._other_grants import client_credentials, import_
 from ._output import SETTINGS
 from ._profiles import profiles
 from ._tokens import refresh, show, token

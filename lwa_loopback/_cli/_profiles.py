@@ -1,7 +1,7 @@
 """Profiles: one token file per client, seller or account, by name, on every command.
 
 ``--profile NAME`` (or ``LWA_PROFILE``) selects ``$XDG_CONFIG_HOME/lwa-loopback/profiles/
-NAME.json``; ``--out``/``--file`` win over it (``_token_json.choose_path`` has the order). A
+NAME.json``; ``--out``/``--file`` win over it (``_paths.choose_path`` has the order). A
 profile's file remembers how its tokens were obtained (``Tokens.sign_in``): ``login --profile
 NAME`` with nothing else signs in again the same way, and an option given on the command line
 overrides its saved value. ``lwa-loopback profiles`` lists them.
@@ -17,7 +17,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from .. import _token_json
+from .. import _paths
 from .._grants import LOGIN
 from ..errors import ConfigurationError
 from ._exits import handles_errors
@@ -38,13 +38,13 @@ def given_on_command_line(name: str) -> bool:
 
 def token_file(parameter: str, value: Path | None, profile: str | None) -> tuple[Path, Path | None]:
     """The command's token file (a flag beats a variable, a path beats a profile:
-    ``_token_json.choose_path``), and the profile's own file when a profile was named, whose
+    ``_paths.choose_path``), and the profile's own file when a profile was named, whose
     saved options a sign-in replays even when ``--out`` writes elsewhere."""
     from_flag = str(value) if value is not None and given_on_command_line(parameter) else None
     named = profile or (None if os.environ.get("LWA_TOKEN_FILE") else os.environ.get("LWA_PROFILE"))
     try:
-        chosen = _token_json.choose_path(from_flag, profile, os.environ)
-        saved = _token_json.profile_path(named, os.environ) if named else None
+        chosen = _paths.choose_path(from_flag, profile, os.environ)
+        saved = _paths.profile_path(named, os.environ) if named else None
     except ValueError as exc:
         raise ConfigurationError(f"{exc}: pass a profile name, not a path.") from None
     return Path(chosen).expanduser(), None if saved is None else Path(saved)
@@ -91,14 +91,14 @@ def profiles(as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        folder = _token_json.profiles_folder(os.environ)
+        folder = _paths.profiles_folder(os.environ)
         say(f"No profiles yet in {folder}: `lwa-loopback login --profile NAME ...` makes one.")
         return
     click.echo(_table(rows))
 
 
 def _profile_files() -> list[Path]:
-    folder = Path(_token_json.profiles_folder(os.environ))
+    folder = Path(_paths.profiles_folder(os.environ))
     try:
         return sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.stem[:1] != ".")
     except OSError:

@@ -2,7 +2,7 @@
 
 Scripts call ``lwa-loopback token`` in loops; with a token that is still valid it only has to
 read a file. Here that case is answered with the standard library alone, before click or the
-rest of the package is imported, in every ``--format`` (``_token_formats`` writes the output for
+rest of the package is imported, in every ``--format`` (``_formats`` writes the output for
 both paths). Anything else, or any doubt (other options, an unknown format, no file, a bad one,
 a token about to expire), goes to the full command, which decides and reports.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import _token_formats, _token_json
+from .. import _paths, _token_json
 from .._defaults import MIN_VALID
+from . import _formats
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def quick_output(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
     if found is None:
         return None
     fields, form = found
-    return _token_formats.render(
+    return _formats.render(
         form,
         access_token=fields["access_token"],
         token_type=fields["token_type"],
@@ -64,7 +65,7 @@ def _still_valid(
         return None
     file, profile, min_valid, form = options
     try:
-        path = _token_json.choose_path(file, profile, environ)
+        path = _paths.choose_path(file, profile, environ)
         fields = _token_json.parse(_token_json.loads(_token_json.read(os.path.expanduser(path))))
     except (OSError, ValueError):
         return None  # the full command says what is wrong
@@ -99,7 +100,7 @@ def _token_options(args: Sequence[str]) -> tuple[str | None, str | None, int, st
         min_valid = int(values.get("--min-valid", MIN_VALID))
     except ValueError:
         return None
-    form = values.get("--format", _token_formats.FORMATS[0])
-    if not 0 <= min_valid <= _token_json.MAX_LIFETIME or form not in _token_formats.FORMATS:
+    form = values.get("--format", _formats.FORMATS[0])
+    if not 0 <= min_valid <= _token_json.MAX_LIFETIME or form not in _formats.FORMATS:
         return None
     return values.get("--file"), values.get("--profile"), min_valid, form

@@ -13,10 +13,10 @@ import click
 
 from .._defaults import MIN_VALID
 from .._token_file import read_token_file
-from .._token_formats import FORMATS, render
 from .._token_json import MAX_LIFETIME
 from .._tokens import Tokens
 from ._exits import handles_errors
+from ._formats import FORMATS, render
 from ._output import SETTINGS, say, show_logs
 from ._profiles import profile_option
 from ._profiles import token_file as profile_token_file

@@ -16,9 +16,9 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from .._asyncio_helpers import LoopThread
 from .._grants import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, REFRESH_TOKEN
 from .._regions import CODEPAIR_PATH
-from .._sync import LoopThread
 from ._authorize import AUTHORIZE_PATH, ConsentPage
 from ._device import DeviceFlow
 from ._rules import (

@@ -55,7 +55,7 @@ log = logging.getLogger("lwa_loopback")
 
 
 @dataclass(frozen=True)
-class Request:
+class LoginPlan:
     """A login's options, checked before anything touches the network."""
 
     redirect_uri: str
@@ -102,7 +102,7 @@ class Request:
 
 def prepare(
     *, clock: Callable[[], datetime] = utcnow, resolve: Resolver = system_resolver, **options: Any
-) -> Request:
+) -> LoginPlan:
     """Check every option of ``login()`` (``_options.LOGIN_OPTIONS``, with their defaults);
     ``ConfigurationError`` says what is wrong. ``resolve`` looks up the return URL's host name
     and ``bind``'s."""
@@ -119,7 +119,7 @@ def prepare(
     _check_port(check_redirect_uri(redirect_uri), endpoints)
     paste: bool | Reader = given["paste"]
     return_url = listener(redirect_uri, paste, given["bind"], resolve, endpoints)
-    return Request(
+    return LoginPlan(
         redirect_uri=redirect_uri,
         endpoints=endpoints,
         region=given["region"],
@@ -216,7 +216,7 @@ class Started:
     """A login whose consent URL exists: what the redirect must match, and (unless in
     paste-back mode) the sockets already listening for it."""
 
-    request: Request
+    request: LoginPlan
     redirect_uri: str  # as sent to LWA: with port 0 replaced by the port bound
     consent_url: str
     state: str = field(repr=False)
@@ -230,7 +230,7 @@ class Started:
             sock.close()
 
 
-def start(request: Request) -> Started:
+def start(request: LoginPlan) -> Started:
     """Bind the return URL (before any URL exists: the redirect cannot come first), then make
     the state, the PKCE pair and the consent URL."""
     from ._tls import note_unused, server_context
@@ -259,7 +259,7 @@ def start(request: Request) -> Started:
     return started
 
 
-def _consent_url(request: Request, redirect_uri: str, state: str, pkce: Pkce) -> str:
+def _consent_url(request: LoginPlan, redirect_uri: str, state: str, pkce: Pkce) -> str:
     if request.application_id is not None:
         return seller_central_url(
             request.endpoints.authorize_url,

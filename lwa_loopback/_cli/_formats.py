@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from . import _token_json
+from .. import _token_json
 
 TYPE_CHECKING = False  # typing itself costs a few milliseconds on the quick path
 if TYPE_CHECKING:

@@ -1,10 +1,16 @@
-"""Run a coroutine to completion from synchronous code, even inside a running event loop.
+"""The asyncio helpers: run a coroutine from synchronous code (even inside a running event loop),
+run a blocking call off the loop, and let work that must finish, finish.
 
 Every blocking call (``login_sync`` and its kin) hands its coroutine to one long-lived event
 loop on a daemon thread, and waits. Setting up and tearing down a fresh loop per call cost
 about an eighth of an in-process login against the fake (benchmarks/RESULTS.md); and a
 notebook cell, which already runs a loop where ``asyncio.run`` refuses to start, takes the
 same path.
+
+``unstoppable``: a code exchange or a refresh that may have reached the server has spent
+something that cannot be had again (the single-use code; with rotation, the old refresh token):
+what it returns must reach the token file, or the caller, before any cancellation (Ctrl+C,
+SIGTERM, ``task.cancel()``, a second one, a third) takes effect.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ P = ParamSpec("P")
 
 def _wait_for_clean_up(done: threading.Event) -> None:
     """Wait, however many more Ctrl+Cs come, for a cancelled call to end: a token request
-    already at the server finishes and its answer is written first (``_unstoppable``); the
+    already at the server finishes and its answer is written first (``_asyncio_helpers``); the
     rest of a cancellation only closes sockets. Every step is bounded by its own timeout."""
     while True:
         try:
@@ -204,3 +210,22 @@ async def call_back(call: Callable[..., object], *args: object) -> object:
     else:
         result = await detached(call, *args)
     return await result if inspect.isawaitable(result) else result
+
+
+async def unstoppable(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to its end; then, if this task was cancelled meanwhile, go on cancelling.
+
+    ``work``'s own failure replaces the cancellation: it says more (a TokenFileError carries
+    the tokens).
+    """
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True  # however many times: the work goes on
+    result = task.result()  # the work's own failure, if any, rises here
+    if cancelled:
+        raise asyncio.CancelledError
+    return result

@@ -10,7 +10,7 @@ import click
 
 from .._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
 from ..errors import shown
-from ._build import options_of, taken_by
+from ._build import add_options, taken_by
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
 from ._profiles import profile_option, token_file
@@ -25,7 +25,7 @@ _MAX_PASTED = 64 * 1024
 
 @click.command("client-credentials", context_settings=SETTINGS)
 @profile_option
-@options_of(CLIENT_CREDENTIALS_FLOW)
+@add_options(CLIENT_CREDENTIALS_FLOW)
 @_JSON
 @handles_errors()
 def client_credentials(profile: str | None, as_json: bool, **options: Any) -> None:
@@ -39,7 +39,7 @@ def client_credentials(profile: str | None, as_json: bool, **options: Any) -> No
 
 
 def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
-    from .._client_credentials import client_credentials as ask
+    from .._other_grants import client_credentials as ask
 
     show_logs()
     tokens = run_async(lambda: ask(**options))
@@ -53,7 +53,7 @@ def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
 
 @click.command("import", context_settings=SETTINGS)
 @profile_option
-@options_of(IMPORT)
+@add_options(IMPORT)
 @_JSON
 @handles_errors()
 def import_(profile: str | None, as_json: bool, **options: Any) -> None:
@@ -63,7 +63,7 @@ def import_(profile: str | None, as_json: bool, **options: Any) -> None:
     \b
       lwa-loopback import --client-id amzn1.application-oa2-client.... < refresh-token.txt
     """
-    from .._import import import_refresh_token
+    from .._other_grants import import_refresh_token
 
     options["token_file"] = token_file("token_file", options["token_file"], profile)[0]
     options = taken_by(IMPORT, options)

@@ -5,7 +5,7 @@ bind the return URL -> consent URL to the browser -> wait for the redirect -> ex
 
 Paste-back mode (a return URL this machine cannot listen on, or ``paste=``) skips the listener:
 consent URL to the browser -> the person pastes the address it ended on -> exchange -> file.
-The first steps, up to the consent URL, run without the event loop (``_request.py``).
+The first steps, up to the consent URL, run without the event loop (``_login_start.py``).
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import _pages
+from ._asyncio_helpers import call_back, synced, unstoppable
 from ._browser import open_consent_page
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT, utcnow
-from ._request import Request, Started, prepare, start
-from ._sync import call_back, synced
+from ._login_start import LoginPlan, Started, prepare, start
 from ._tokens import Tokens
-from ._unstoppable import unstoppable
 from .errors import ConsentError, LoginTimeout, TokenFileError, seconds
 
 if TYPE_CHECKING:
@@ -107,13 +106,13 @@ async def complete(started: Started, opener: Opener | None) -> Tokens:
     timeout = started.request.timeout
     try:
         if started.request.paste is not None:
-            return await _run_paste(started, started.request.paste, opener, timeout)
-        return await _run(started, opener, timeout)
+            return await _through_paste(started, started.request.paste, opener, timeout)
+        return await _through_listener(started, opener, timeout)
     finally:
         started.close()
 
 
-async def _run(started: Started, opener: Opener | None, timeout: float) -> Tokens:
+async def _through_listener(started: Started, opener: Opener | None, timeout: float) -> Tokens:
     return_url = started.return_url
     assert return_url is not None
     # The sockets already listen, so the kernel queues an early redirect; opening the browser
@@ -133,23 +132,23 @@ async def _run(started: Started, opener: Opener | None, timeout: float) -> Token
         try:
             await receiver.start()
             outcome = await _wait(receiver, return_url, timeout)
-            return await unstoppable(_conclude(outcome, started, receiver.answer))
+            return await unstoppable(_tokens_from_outcome(outcome, started, receiver.answer))
         finally:
             await receiver.close()
     finally:
-        await _settle(browser)
+        await _let_opener_finish(browser)
 
 
-async def _run_paste(
+async def _through_paste(
     started: Started, reader: Reader, opener: Opener | None, timeout: float
 ) -> Tokens:
     from ._paste import parse_pasted, wait_for_paste
 
     # Wait for the opener (it shows the address) so that the question comes after it.
-    await _settle(_open(opener, started.consent_url), grace=None)
+    await _let_opener_finish(_open(opener, started.consent_url), grace=None)
     pasted = await wait_for_paste(reader, timeout)
     outcome = parse_pasted(pasted, started.state, started.request.code_param)
-    return await unstoppable(_conclude(outcome, started, _no_page))
+    return await unstoppable(_tokens_from_outcome(outcome, started, _no_page))
 
 
 def _no_page(page: _pages.Page) -> None:
@@ -167,7 +166,7 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
         ) from None
 
 
-async def _conclude(outcome: Outcome, started: Started, answer: Answer) -> Tokens:
+async def _tokens_from_outcome(outcome: Outcome, started: Started, answer: Answer) -> Tokens:
     """The redirect's outcome, from the listener or pasted: LWA's error, or the tokens."""
     from ._endpoints import server_name
     from ._redirect import Refused, refused_error, unkeepable
@@ -185,11 +184,13 @@ async def _conclude(outcome: Outcome, started: Started, answer: Answer) -> Token
         )
         answer(_pages.exchange_failed(message, server))
         raise ConsentError(message, error="invalid_request")
-    return await _finish(outcome, started.request, started.redirect_uri, started.pkce, answer)
+    return await _exchange_and_save(
+        outcome, started.request, started.redirect_uri, started.pkce, answer
+    )
 
 
-async def _finish(
-    outcome: Authorized, request: Request, redirect_uri: str, pkce: Pkce, answer: Answer
+async def _exchange_and_save(
+    outcome: Authorized, request: LoginPlan, redirect_uri: str, pkce: Pkce, answer: Answer
 ) -> Tokens:
     """Exchange the code at once, keep the tokens whatever happens, then answer the browser."""
     from ._endpoints import server_name
@@ -216,7 +217,7 @@ async def _finish(
     tokens = replace(tokens, sign_in=request.sign_in or None)
     token_file = request.token_file
     if token_file is not None:
-        from ._lock import save_tokens
+        from ._token_file import save_tokens
 
         try:
             await save_tokens(token_file, tokens)
@@ -234,7 +235,7 @@ def _open(opener: Opener | None, url: str) -> asyncio.Future[object] | None:
     return asyncio.ensure_future(call_back(opener, url))
 
 
-async def _settle(
+async def _let_opener_finish(
     browser: asyncio.Future[object] | None, grace: float | None = _BROWSER_GRACE
 ) -> None:
     """Let the opener finish (for ``grace`` seconds; None: however long it takes)."""

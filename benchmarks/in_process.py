@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import lwa_loopback
-from lwa_loopback._sync import LoopThread
+from lwa_loopback._asyncio_helpers import LoopThread
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 OURS = "lwa-loopback"

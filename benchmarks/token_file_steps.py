@@ -22,8 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lwa_loopback._lock import locked
-from lwa_loopback._token_file import check_writable, remove_leftovers, write_token_file
+from lwa_loopback._token_file import check_writable, locked, remove_leftovers, write_token_file
 from lwa_loopback._tokens import Tokens
 
 TOKENS = Tokens(

@@ -20,6 +20,7 @@ from .._regions import CODEPAIR_PATH
 from .._sync import LoopThread
 from ._authorize import AUTHORIZE_PATH, ConsentPage
 from ._device import DeviceFlow
+from ._request_log import request_logger
 from ._rules import (
     Grant,
     SeenRequest,
@@ -63,6 +64,8 @@ class FakeLWA:
         application_id: str = FAKE_APPLICATION_ID,
         device_interval: float = 1.0,
         device_code_lifetime: int = 600,
+        port: int = 0,
+        request_log: Callable[[str], None] | None = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -111,6 +114,10 @@ class FakeLWA:
         self.selling_partner_id = FAKE_SELLING_PARTNER_ID
         self.hybrid_app = False
         self._seller_central = SellerCentral(self, self._grants)
+        #: The port to listen on; 0 picks a free one (``url`` says which, once started).
+        self.port = port
+        #: Called with one short line for each request answered (``_request_log``).
+        self.request_log = request_log
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
 
@@ -169,18 +176,22 @@ class FakeLWA:
 
     # -- life cycle --------------------------------------------------------------------------
     async def start(self) -> FakeLWA:
-        app = web.Application()
+        """Listen on 127.0.0.1 and ``port``; ``OSError`` when that port cannot be had."""
+        middlewares = [] if self.request_log is None else [request_logger(self.request_log)]
+        app = web.Application(middlewares=middlewares)
         app.router.add_post(TOKEN_PATH, self._token)
         self._consent.add_routes(app)
         self._device.add_routes(app)
         self._seller_central.add_routes(app)
-        self._runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=0.5
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
         self._url = URL.build(scheme="http", host=host, port=port)
         return self
 

@@ -148,6 +148,7 @@ def fake_pages(lwa: FakeLWA) -> dict[str, str]:
     return {
         "consent": str(URL(lwa.authorize_url).with_query(consent)),
         "seller-central": str(URL(lwa.seller_central_url).with_query(seller)),
+        "self-authorization": lwa.self_authorization_url,
         "device": str(URL(lwa.url).with_path("/code")),
     }
 
@@ -161,5 +162,11 @@ async def test_no_word_or_part_of_an_id_is_split_across_lines() -> None:
                 await page.goto(address)
                 await screenshot(page, f"fake-{name}-{width}")
                 split[f"{name}-{width}"] = await split_words(page)
+            await page.goto(lwa.self_authorization_url)
+            await page.get_by_role("button", name="Authorize app").click()
+            await page.locator("#refresh_token").wait_for()
+            await screenshot(page, f"fake-refresh-token-{width}")
+            # A token is one opaque value: it may wrap anywhere, the words around it may not.
+            split[f"refresh-token-{width}"] = await split_words(page, skip=".token")
 
     assert {name: words for name, words in split.items() if words} == {}

@@ -1,8 +1,9 @@
 """``FakeLWA``: the fake Login with Amazon server itself (how to use it: ``lwa_loopback.testing``).
 
 It serves LWA's consent page (``_authorize.py``), the token endpoint for every grant (here),
-the device flow (``_device.py``) and Seller Central's consent page (``_seller_central.py``),
-checking what LWA.md says LWA checks, never less.
+the device flow (``_device.py``), and Seller Central's consent page (``_seller_central.py``)
+and self-authorization (``_self_authorization.py``), checking what LWA.md says LWA checks,
+never less.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from ._rules import (
     with_basic_auth,
     wrong_client,
 )
+from ._self_authorization import SELF_AUTHORIZATION_PATH, SelfAuthorization
 from ._seller_central import SELLER_CENTRAL_PATH, SellerCentral
 
 FAKE_CLIENT_ID = "amzn1.application-oa2-client.fake0000000000000000000000000000"
@@ -114,6 +116,7 @@ class FakeLWA:
         self.selling_partner_id = FAKE_SELLING_PARTNER_ID
         self.hybrid_app = False
         self._seller_central = SellerCentral(self, self._grants)
+        self._self_authorization = SelfAuthorization(self)
         #: The port to listen on; 0 picks a free one (``url`` says which, once started).
         self.port = port
         #: Called with one short line for each request answered (``_request_log``).
@@ -143,6 +146,11 @@ class FakeLWA:
     @property
     def seller_central_url(self) -> str:
         return str(self.url.with_path(SELLER_CENTRAL_PATH))
+
+    @property
+    def self_authorization_url(self) -> str:
+        """Seller Central's page where a private app's developer gets a refresh token."""
+        return str(self.url.with_path(SELF_AUTHORIZATION_PATH))
 
     def login_options(self) -> dict[str, Any]:
         """Keyword arguments for ``login()`` that point it at this fake."""
@@ -183,6 +191,7 @@ class FakeLWA:
         self._consent.add_routes(app)
         self._device.add_routes(app)
         self._seller_central.add_routes(app)
+        self._self_authorization.add_routes(app)
         runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         try:

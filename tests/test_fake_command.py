@@ -62,6 +62,7 @@ async def test_it_prints_the_exports_then_serves_until_ctrl_c(fake: FakeCommand)
     stderr = "\n".join(fake.stderr_lines)
     assert f"add --authorize-url {url}/apps/authorize/consent" in stderr
     assert f"{url}/apps/self-authorize" in stderr
+    assert "Keep its tokens apart from your real ones: --out FILE" in stderr
     assert f"Serving the fake LWA server on {url}" in stderr and "Ctrl+C to stop" in stderr
     assert (code, fake.stderr_lines[-1]) == (0, "Stopped.")
     assert FAKE_CLIENT_SECRET not in stderr

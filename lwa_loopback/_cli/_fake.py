@@ -86,6 +86,8 @@ def _notes(lwa: FakeLWA) -> str:
         "consent page, on the fake).\n"
         f"For import, get a refresh token at {lwa.self_authorization_url} (Seller Central's "
         "self-authorization, on the fake).\n"
+        "Keep its tokens apart from your real ones: --out FILE (--file for token, refresh and "
+        "show) or --profile NAME on every command.\n"
         f"Serving the fake LWA server on {lwa.url} (its tokens are fake). Press Ctrl+C to stop."
     )
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 )
 @handles_errors()
 def fake(port: int) -> None:
-    """Serve a fake LWA server on 127.0.0.1 until Ctrl+C, to try every command on.
+    """Serve the fake LWA server on 127.0.0.1 until Ctrl+C: try every command against it.
 
     Prints the `export LWA_...` lines that point the other commands at it: paste them into
     another terminal, then run `lwa-loopback login`, `token`, `refresh`, `show`,

@@ -133,16 +133,20 @@ async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_p
         shown = ok(await tour.run("show", "--file", tour.file("tokens.json")))
         ok(
             await tour.run(
-                "client-credentials", "--scope", "some::scope", "--out", tour.file("client.json")
+                "client-credentials",
+                "--scope",
+                "some::scope",
+                "--out",
+                tour.file("client-tokens.json"),
             )
         )
         refresh_token = await tour.refresh_token_from_seller_central(self_authorization)
         ok(await tour.run("import", "--out", tour.file("imported.json"), stdin=refresh_token))
-        ok(await tour.device_login("--scope", "profile", "--out", tour.file("device.json")))
+        ok(await tour.device_login("--scope", "profile", "--out", tour.file("device-tokens.json")))
         ok(
             await tour.login_allowing(
                 "--sp-api", "--authorize-url", seller_central,
-                "--redirect-uri", ANY_PORT_REDIRECT, "--out", tour.file("seller.json"),
+                "--redirect-uri", ANY_PORT_REDIRECT, "--out", tour.file("seller-tokens.json"),
                 shot="fake-seller-central-consent",
             )
         )  # fmt: skip
@@ -154,10 +158,13 @@ async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_p
     assert token.stdout == f"{first.access_token}\n"
     assert refreshed.access_token != first.access_token
     assert first.client_id in shown.stdout + shown.stderr
-    assert read_token_file(tour.file("client.json")).grant == "client_credentials"
+    assert read_token_file(tour.file("client-tokens.json")).grant == "client_credentials"
     assert read_token_file(tour.file("imported.json")).refresh_token == refresh_token
-    assert read_token_file(tour.file("device.json")).grant == "device_code"
-    assert read_token_file(tour.file("seller.json")).selling_partner_id == FAKE_SELLING_PARTNER_ID
+    assert read_token_file(tour.file("device-tokens.json")).grant == "device_code"
+    assert (
+        read_token_file(tour.file("seller-tokens.json")).selling_partner_id
+        == FAKE_SELLING_PARTNER_ID
+    )
     # The fake logged each request it answered, and nothing secret.
     log = "\n".join(fake.stderr_lines)
     for line in ("POST /ap/oa 302", "POST /apps/authorize/consent 302", "POST /code 200"):

@@ -26,6 +26,7 @@ height:1.75rem;border-radius:50%;background:var(--c);color:#fff;font-size:1rem}
 p{margin:.5rem 0}
 code{background:#f3f4f6;padding:.1rem .35rem;border-radius:4px;overflow-wrap:break-word;
 font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+code.before-stop{padding-right:0;border-radius:4px 0 0 4px}
 .n{white-space:nowrap}
 .next{margin-top:1.25rem;padding-top:1rem;border-top:1px solid #e5e7eb;font-weight:600}
 .brand{color:#9ca3af;font-size:.8rem;margin-top:1.5rem}
@@ -33,7 +34,8 @@ font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 
 _COLOURS = {"ok": "#16a34a", "error": "#dc2626"}
 _ICONS = {"ok": "\u2713", "error": "!"}
-_CODE_SPAN = re.compile(r"`([^`]+)`")
+# A backquoted part, and the punctuation right after it.
+_CODE_SPAN = re.compile(r"`([^`]+)`([.,:;!?]?)")
 
 
 def _inline(text: str) -> str:
@@ -44,8 +46,12 @@ def _inline(text: str) -> str:
 def _code(match: re.Match[str]) -> str:
     # A long path wraps after a "/" (<wbr>), never inside a name (not even at its hyphens):
     # "browser.j" / "son" on two lines reads as two different names.
-    names = match.group(1).split("/")
-    return "<code>" + "/<wbr>".join(f"<span class=n>{name}</span>" for name in names) + "</code>"
+    names, stop = match.group(1).split("/"), match.group(2)
+    inside = "/<wbr>".join(f"<span class=n>{name}</span>" for name in names)
+    if not stop:
+        return f"<code>{inside}</code>"
+    # The box's padding would leave a gap, as in "tokens.json .": the stop follows the name.
+    return f"<code class=before-stop>{inside}</code>{stop}"
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,9 @@ def signed_in(token_file: str | None) -> Page:
 
 
 def consent_refused(error: str, description: str | None, server: str) -> Page:
-    lines: tuple[str, ...] = (f"{server} answered `{error}`.",)
+    lines: tuple[str, ...] = (
+        f"The sign-in page ({server}) sent you back with the error `{error}`.",
+    )
     if description:
         lines += (description,)
     return Page(
@@ -92,11 +100,20 @@ def consent_refused(error: str, description: str | None, server: str) -> Page:
     )
 
 
-def exchange_failed(message: str, server: str = "The server") -> Page:
+# The message is the terminal's, and its last clause may say to run the login again (or to
+# try again in a minute): the page says so once, in its own words, on its last line.
+_AGAIN = re.compile(r"[:;] [^:;]*\bagain\b[^:;]*\.$")
+
+
+def exchange_failed(message: str, server: str | None = None) -> Page:
+    page = "The sign-in page" if server is None else f"The sign-in page ({server})"
     return Page(
         502,
         "Sign-in failed",
-        (f"{server} sent a code, but trading it for tokens failed.", message),
+        (
+            f"{page} sent you back with a code, but trading it for tokens failed.",
+            _AGAIN.sub(".", message.rstrip()),
+        ),
         "Nothing was saved. Close this tab and run the login again.",
     )
 

@@ -59,4 +59,6 @@ def test_the_demos_say_what_to_run_with_a_real_client(
     done = demo(tmp_path, *args)
 
     assert done.returncode == 0, done.stderr
-    assert "lwa-loopback login" in done.stderr.splitlines()[-1]
+    *_, real_client, try_the_fake = done.stderr.splitlines()
+    assert "lwa-loopback login" in real_client
+    assert try_the_fake.startswith("Try every command against the fake: `lwa-loopback fake` in")

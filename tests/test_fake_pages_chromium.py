@@ -1,6 +1,7 @@
 """Headless Chromium on the fake's own pages for LWA's other grants: the device flow's
 verification page (type the code, Allow or Deny) and Seller Central's consent page (Allow or
-Deny, back to the app). Screenshots go to ``test-artifacts/`` to be looked at."""
+Deny, back to the app); and every page of the fake laid out with no word split across lines.
+Screenshots go to ``test-artifacts/`` to be looked at."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from yarl import URL
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID, FakeLWA
 
 from ._browser_helpers import chromium_page, needs_chromium, screenshot
+from ._layout_checks import split_words
 from .test_fake_sp_api import app_listener
 
 pytestmark = needs_chromium
@@ -130,3 +132,41 @@ async def test_deny_on_seller_central_returns_access_denied_to_the_app() -> None
 
     assert (back["error"], back["state"]) == ("access_denied", "st-123")
     assert "spapi_oauth_code" not in back
+
+
+# -- every page a person sees on the fake: words and ids wrap between their parts --------------
+def fake_pages(lwa: FakeLWA) -> dict[str, str]:
+    consent = {
+        "client_id": lwa.client_id,
+        "response_type": "code",
+        "redirect_uri": "http://127.0.0.1:8080/callback",
+        "state": "st-123",
+        "scope": "profile portability::orders.read_all_the_things sellingpartnerapi::notifications",
+    }
+    seller = {"application_id": lwa.application_id, "state": "st-123"}
+    seller["redirect_uri"] = consent["redirect_uri"]
+    return {
+        "consent": str(URL(lwa.authorize_url).with_query(consent)),
+        "seller-central": str(URL(lwa.seller_central_url).with_query(seller)),
+        "self-authorization": lwa.self_authorization_url,
+        "device": str(URL(lwa.url).with_path("/code")),
+    }
+
+
+async def test_no_word_or_part_of_an_id_is_split_across_lines() -> None:
+    split: dict[str, list[str]] = {}
+    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+        for width in (360, 960):
+            await page.set_viewport_size({"width": width, "height": 800})
+            for name, address in fake_pages(lwa).items():
+                await page.goto(address)
+                await screenshot(page, f"fake-{name}-{width}")
+                split[f"{name}-{width}"] = await split_words(page)
+            await page.goto(lwa.self_authorization_url)
+            await page.get_by_role("button", name="Authorize app").click()
+            await page.locator("#refresh_token").wait_for()
+            await screenshot(page, f"fake-refresh-token-{width}")
+            # A token is one opaque value: it may wrap anywhere, the words around it may not.
+            split[f"refresh-token-{width}"] = await split_words(page, skip=".token")
+
+    assert {name: words for name, words in split.items() if words} == {}

@@ -63,6 +63,7 @@ def demo(
     tokens, path = run_async(flow)
     report(tokens, path)
     say(_NEXT[("device" if device else "sp-api" if sp_api else "login")])
+    say(_TRY_THE_FAKE)
 
 
 _NEXT = {
@@ -77,6 +78,13 @@ _NEXT = {
     "device": "That was the device flow. With a real client set up for other devices, run:\n"
     "  lwa-loopback login --device --client-id amzn1.application-oa2-client.... --scope profile",
 }
+
+
+_TRY_THE_FAKE = (
+    "Try every command against the fake: `lwa-loopback fake` in one terminal, then in another "
+    "paste the export lines it prints and run any command (login, token, refresh, show, "
+    "client-credentials, import, login --device)."
+)
 
 
 class Demo:

@@ -11,6 +11,7 @@ import sys
 import click
 
 from ._demo import demo
+from ._fake import fake
 from ._login import login
 from ._other_grants import client_credentials, import_
 from ._output import SETTINGS
@@ -27,7 +28,7 @@ def main() -> None:
     """
 
 
-for command in (login, client_credentials, import_, demo, refresh, token, show, profiles):
+for command in (login, client_credentials, import_, demo, fake, refresh, token, show, profiles):
     main.add_command(command)
 
 

@@ -6,6 +6,7 @@ Every value shown or put in a form field comes from the consent URL, so everythi
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 from yarl import URL
@@ -39,9 +40,10 @@ text-align:center;margin-top:.2rem}
 main{width:min(26rem,calc(100% - 2rem));box-sizing:border-box;border:1px solid #d5d9d9;
 border-radius:8px;padding:1.5rem 1.75rem}
 h1{font-size:1.3rem;font-weight:400;margin:0 0 .75rem}
-.client{font-weight:700;word-break:break-all}
+.client{font-weight:700}
+.id{overflow-wrap:anywhere}
 ul{padding-left:1.25rem;margin:.5rem 0 1rem}li{margin:.3rem 0}
-.scope{color:#565959;font-size:.85rem;word-break:break-all}
+.scope{color:#565959;font-size:.85rem}
 .where{color:#565959;font-size:.85rem;margin:1rem 0}
 .buttons{display:flex;gap:.75rem}
 button{flex:1;font:inherit;padding:.55rem 1rem;border-radius:8px;cursor:pointer;
@@ -67,12 +69,12 @@ def render_seller_central(
 ) -> str:
     """Seller Central's consent page for a Selling Partner API application: the same form,
     naming the selling account instead of scopes."""
-    application_id = html.escape(params.get("application_id", ""))
     asking = (
         "<h1>Authorize this application to use your selling account?</h1>"
-        f"<p class=scope>Application <span class=client>{application_id}</span></p>"
+        f"<p class=scope>Application {identifier(params.get('application_id', ''), bold=True)}</p>"
         "<ul><li>Your Amazon selling account's data, through the Selling Partner API"
-        f"<br><span class=scope>Selling partner {html.escape(selling_partner_id)}</span></li></ul>"
+        f"<br><span class=scope>Selling partner {identifier(selling_partner_id)}</span>"
+        "</li></ul>"
     )
     return document(
         "Seller Central: authorize an application",
@@ -95,10 +97,26 @@ def document(title: str, main: str, *, brand: str = "", style: str = "") -> str:
     )
 
 
+# Where an identifier may wrap: after its separators ("amzn1." "application-" "oa2-"...).
+_PARTS = re.compile(r"(?<=[./:-])(?=[^./:-])")
+
+
+def identifier(value: str, *, bold: bool = False) -> str:
+    """A client id, application id or scope, escaped, that wraps after a ".", "/", ":" or "-"
+    (<wbr>), and inside a part only when that part alone is wider than the line: the words
+    around it stay whole. ``bold`` for one that names who asks."""
+    parts = (html.escape(part) for part in _PARTS.split(value))
+    css = "id client" if bold else "id"
+    return f'<span class="{css}">{"<wbr>".join(parts)}</span>'
+
+
 def _asking(requester: str, items: str) -> str:
+    # The client id is no name to put in a heading (LWA shows the security profile's name):
+    # it goes under the question, small enough that its longest part fits a phone's width.
     return (
-        f"<h1><span class=client>{html.escape(requester)}</span> would like to access:</h1>"
-        f"<ul>{items}</ul>"
+        "<h1>Allow this app to access your Amazon account?</h1>"
+        f"<p class=scope>Client id {identifier(requester, bold=True)}</p>"
+        f"<p>It would like to access:</p><ul>{items}</ul>"
     )
 
 
@@ -123,7 +141,7 @@ def _scope_item(scope: str) -> str:
     if words is None and scope.startswith("portability::"):
         words = "Amazon Data Portability: " + scope.removeprefix("portability::").replace("_", " ")
     label = html.escape(words or scope)
-    return f"<li>{label}<br><span class=scope>{html.escape(scope)}</span></li>"
+    return f"<li>{label}<br><span class=scope>{identifier(scope)}</span></li>"
 
 
 def _where(redirect_uri: str) -> str:

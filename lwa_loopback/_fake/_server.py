@@ -1,8 +1,9 @@
 """``FakeLWA``: the fake Login with Amazon server itself (how to use it: ``lwa_loopback.testing``).
 
 It serves LWA's consent page (``_authorize.py``), the token endpoint for every grant (here),
-the device flow (``_device.py``) and Seller Central's consent page (``_seller_central.py``),
-checking what LWA.md says LWA checks, never less.
+the device flow (``_device.py``), and Seller Central's consent page (``_seller_central.py``)
+and self-authorization (``_self_authorization.py``), checking what LWA.md says LWA checks,
+never less.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .._grants import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, REFRE
 from .._regions import CODEPAIR_PATH
 from ._authorize import AUTHORIZE_PATH, ConsentPage
 from ._device import DeviceFlow
+from ._request_log import request_logger
 from ._rules import (
     Grant,
     SeenRequest,
@@ -35,6 +37,7 @@ from ._rules import (
     with_basic_auth,
     wrong_client,
 )
+from ._self_authorization import SELF_AUTHORIZATION_PATH, SelfAuthorization
 from ._seller_central import SELLER_CENTRAL_PATH, SellerCentral
 
 FAKE_CLIENT_ID = "amzn1.application-oa2-client.fake0000000000000000000000000000"
@@ -64,6 +67,8 @@ class FakeLWA:
         application_id: str = FAKE_APPLICATION_ID,
         device_interval: float = 1.0,
         device_code_lifetime: int = 600,
+        port: int = 0,
+        request_log: Callable[[str], None] | None = None,
     ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
@@ -112,6 +117,11 @@ class FakeLWA:
         self.selling_partner_id = FAKE_SELLING_PARTNER_ID
         self.hybrid_app = False
         self._seller_central = SellerCentral(self, self._grants)
+        self._self_authorization = SelfAuthorization(self)
+        #: The port to listen on; 0 picks a free one (``url`` says which, once started).
+        self.port = port
+        #: Called with one short line for each request answered (``_request_log``).
+        self.request_log = request_log
         self._runner: web.AppRunner | None = None
         self._url: URL | None = None
 
@@ -137,6 +147,11 @@ class FakeLWA:
     @property
     def seller_central_url(self) -> str:
         return str(self.url.with_path(SELLER_CENTRAL_PATH))
+
+    @property
+    def self_authorization_url(self) -> str:
+        """Seller Central's page where a private app's developer gets a refresh token."""
+        return str(self.url.with_path(SELF_AUTHORIZATION_PATH))
 
     def login_options(self) -> dict[str, Any]:
         """Keyword arguments for ``login()`` that point it at this fake."""
@@ -171,18 +186,23 @@ class FakeLWA:
 
     # -- life cycle --------------------------------------------------------------------------
     async def start(self) -> FakeLWA:
-        app = web.Application()
+        """Listen on 127.0.0.1 and ``port``; ``OSError`` when that port cannot be had."""
+        middlewares = [] if self.request_log is None else [request_logger(self.request_log)]
+        app = web.Application(middlewares=middlewares)
         app.router.add_post(TOKEN_PATH, self._token)
         self._consent.add_routes(app)
         self._device.add_routes(app)
         self._seller_central.add_routes(app)
-        self._runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=0.5
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
+        self._self_authorization.add_routes(app)
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
         self._url = URL.build(scheme="http", host=host, port=port)
         return self
 

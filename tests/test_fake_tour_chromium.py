@@ -3,18 +3,7 @@ in another with its export lines, and Chromium as the person's browser wherever 
 (Allow on the consent pages, the code typed on the verification page, the refresh token copied
 from Seller Central's self-authorization page). Real processes, real sockets, one fake.
 
-The README's block, command for command (``--out`` paths are in the test's folder here)::
-
-    lwa-loopback fake                                 # terminal 1; terminal 2 pastes its exports
-    lwa-loopback login --redirect-uri http://127.0.0.1:0/callback --scope profile --out tokens.json
-    lwa-loopback token --file tokens.json
-    lwa-loopback refresh --file tokens.json
-    lwa-loopback show --file tokens.json
-    lwa-loopback client-credentials --scope some::scope --out client-tokens.json
-    lwa-loopback import --out imported.json           # the refresh token from the fake's page
-    lwa-loopback login --device --scope profile --out device-tokens.json
-    lwa-loopback login --sp-api --authorize-url http://127.0.0.1:PORT/apps/authorize/consent \\
-        --redirect-uri http://127.0.0.1:0/callback --out seller-tokens.json
+The commands are ``TOUR``, which the README shows line for line (checked below).
 """
 
 from __future__ import annotations
@@ -35,9 +24,49 @@ from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID
 from ._browser_helpers import CALLBACK_URL, chromium_page, needs_chromium, screenshot
 from ._cli_process import Finished
 from ._fake_process import SECRET_MARKERS, FakeCommand, second_terminal
-from ._sockets import ANY_PORT_REDIRECT, assert_port_free
+from ._sockets import assert_port_free
 
-pytestmark = needs_chromium
+README = Path(__file__).parent.parent / "README.md"
+
+# The README's tour, command for command, in the second terminal. Port 8080 stands for the
+# registered return URL's; the test uses 0 (any free port) so that nothing else can hold it.
+TOUR = (
+    "login --redirect-uri http://127.0.0.1:8080/callback --scope profile --out tokens.json",
+    "token --file tokens.json",
+    "refresh --file tokens.json",
+    "show --file tokens.json",
+    "client-credentials --scope some::scope --out client-tokens.json",
+    "import --out imported.json",
+    "login --device --scope profile --out device-tokens.json",
+    "login --sp-api --authorize-url http://127.0.0.1:PORT/apps/authorize/consent "
+    "--redirect-uri http://127.0.0.1:8080/callback --out seller-tokens.json",
+)
+
+
+def readme_tour() -> list[str]:
+    """The commands of the README's tour block (after the ``lwa-loopback fake`` one), each with
+    its continuation lines joined and its comment dropped."""
+    text = README.read_text()
+    block = text[text.index("In another, paste those six lines") :]
+    block = block[block.index("```sh\n") + 6 :]
+    block = block[: block.index("\n```")]
+    joined = re.sub(r"\\\n\s*", "", block)
+    lines = [line.split("#")[0].strip() for line in joined.splitlines()]
+    return [line.removeprefix("lwa-loopback ") for line in lines if line]
+
+
+def test_the_readme_shows_the_tour_this_test_drives() -> None:
+    assert readme_tour() == list(TOUR)
+
+
+def tour_args(line: str, tour: Tour, seller_central: str) -> list[str]:
+    """A ``TOUR`` line as the test runs it: files in its folder, port 0, the fake's page."""
+    args = []
+    for word in line.replace(":8080/", ":0/").split()[1:]:
+        if word.endswith(".json"):
+            word = tour.file(word)
+        args.append(seller_central if "PORT" in word else word)
+    return args
 
 
 class Tour:
@@ -108,6 +137,7 @@ def ok(done: Finished) -> Finished:
     return done
 
 
+@needs_chromium
 async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_path: Path) -> None:
     began = time.monotonic()
     await fake.start()
@@ -119,37 +149,25 @@ async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_p
 
     async with chromium_page() as page:
         tour = Tour(tmp_path, exports, page)
-        ok(
-            await tour.login_allowing(
-                "--redirect-uri", ANY_PORT_REDIRECT, "--scope", "profile",
-                "--out", tour.file("tokens.json"),
-                shot="fake-consent-page",
-            )
-        )  # fmt: skip
+
+        def args(line: str) -> list[str]:
+            return tour_args(line, tour, seller_central)
+
+        def command(line: str) -> list[str]:
+            return [line.split()[0], *args(line)]
+
+        login, token_line, refresh, show, credentials, import_, device, seller = TOUR
+        ok(await tour.login_allowing(*args(login), shot="fake-consent-page"))
         first = read_token_file(tour.file("tokens.json"))
-        token = ok(await tour.run("token", "--file", tour.file("tokens.json")))
-        ok(await tour.run("refresh", "--file", tour.file("tokens.json")))
+        token = ok(await tour.run(*command(token_line)))
+        ok(await tour.run(*command(refresh)))
         refreshed = read_token_file(tour.file("tokens.json"))
-        shown = ok(await tour.run("show", "--file", tour.file("tokens.json")))
-        ok(
-            await tour.run(
-                "client-credentials",
-                "--scope",
-                "some::scope",
-                "--out",
-                tour.file("client-tokens.json"),
-            )
-        )
+        shown = ok(await tour.run(*command(show)))
+        ok(await tour.run(*command(credentials)))
         refresh_token = await tour.refresh_token_from_seller_central(self_authorization)
-        ok(await tour.run("import", "--out", tour.file("imported.json"), stdin=refresh_token))
-        ok(await tour.device_login("--scope", "profile", "--out", tour.file("device-tokens.json")))
-        ok(
-            await tour.login_allowing(
-                "--sp-api", "--authorize-url", seller_central,
-                "--redirect-uri", ANY_PORT_REDIRECT, "--out", tour.file("seller-tokens.json"),
-                shot="fake-seller-central-consent",
-            )
-        )  # fmt: skip
+        ok(await tour.run(*command(import_), stdin=refresh_token))
+        ok(await tour.device_login(*args(device)[1:]))  # --device: device_login adds it
+        ok(await tour.login_allowing(*args(seller), shot="fake-seller-central-consent"))
     toured = time.monotonic() - began
     stopping = time.monotonic()
     code, _ = await fake.stop(signal.SIGINT)

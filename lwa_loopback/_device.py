@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._asyncio_helpers import call_back, synced, unstoppable
 from ._defaults import REGION, REQUEST_TIMEOUT, utcnow
-from ._grants import DEVICE
-from ._options import picked
+from ._options import DeviceOptions
 from ._tokens import Tokens
 
 if TYPE_CHECKING:
@@ -95,13 +94,33 @@ async def login_device(
     ``LoginTimeout`` when the code expires first, ``ExchangeError`` for anything else.
     ``pacing`` bounds how fast it polls (tests shorten it).
     """
-    given = picked(locals(), DEVICE)  # first: before any name is imported here
+    options = DeviceOptions(
+        client_id=client_id,
+        scope=scope,
+        scope_data=scope_data,
+        region=region,
+        token_url=token_url,
+        codepair_url=codepair_url,
+        token_file=token_file,
+        request_timeout=request_timeout,
+    )
+    return await sign_in_on_device(options, on_code=on_code, clock=clock, pacing=pacing)
+
+
+async def sign_in_on_device(
+    options: DeviceOptions,
+    *,
+    on_code: OnCode | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    pacing: Pacing = Pacing(),  # frozen: one shared default is safe
+) -> Tokens:
+    """``login_device()`` with its options as one checked-by-mypy value (the command line's
+    way in)."""
     from ._other_grants import prepare_client
 
-    shown_by = on_code or show_code
-    plan = prepare_client(given, DEVICE, clock, scope_required=True)
+    plan = prepare_client(options, clock, scope_required=True)
     pair = await _code_pair(plan, pacing)
-    helper = asyncio.ensure_future(_show(shown_by, pair))
+    helper = asyncio.ensure_future(_show(on_code or show_code, pair))
     try:
         return await _poll(plan, pair, pacing)
     finally:

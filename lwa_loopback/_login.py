@@ -24,6 +24,7 @@ from ._asyncio_helpers import call_back, synced, unstoppable
 from ._browser import open_consent_page
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT, utcnow
 from ._login_start import LoginPlan, Started, prepare, start
+from ._options import LoginOptions
 from ._tokens import Tokens
 from .errors import ConsentError, LoginTimeout, TokenFileError, seconds
 
@@ -92,10 +93,27 @@ async def login(
     link in the cell's output.
     Raises a ``LoginError`` subclass for every expected failure.
     """
-    arguments = dict(locals())  # every option, by the names of _options.LOGIN_OPTIONS
-    opener = arguments.pop("open_browser")
-    started = start(prepare(**arguments))
-    return await complete(started, opener)
+    options = LoginOptions(
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        bind=bind,
+        scope=scope,
+        client_secret=client_secret,
+        scope_data=scope_data,
+        region=region,
+        authorize_url=authorize_url,
+        token_url=token_url,
+        sp_api=sp_api,
+        application_id=application_id,
+        draft=draft,
+        token_file=token_file,
+        timeout=timeout,
+        request_timeout=request_timeout,
+        paste=paste,
+        certfile=certfile,
+        keyfile=keyfile,
+    )
+    return await complete(start(prepare(options, clock=clock)), open_browser)
 
 
 async def complete(started: Started, opener: Opener | None) -> Tokens:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from yarl import URL
 
@@ -30,7 +30,6 @@ from ._consent import (
 )
 from ._defaults import check_seconds, utcnow
 from ._endpoints import resolve_endpoints
-from ._grants import LOGIN
 from ._listen import listener, say_where
 from ._loopback import (
     Resolver,
@@ -40,7 +39,7 @@ from ._loopback import (
     is_loopback,
     system_resolver,
 )
-from ._options import remembered, with_defaults
+from ._options import LoginOptions, remembered
 from ._regions import Endpoints
 from ._token_file import check_writable
 from .errors import ConfigurationError, TokenFileUnusable
@@ -101,59 +100,59 @@ class LoginPlan:
 
 
 def prepare(
-    *, clock: Callable[[], datetime] = utcnow, resolve: Resolver = system_resolver, **options: Any
+    options: LoginOptions,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    resolve: Resolver = system_resolver,
 ) -> LoginPlan:
-    """Check every option of ``login()`` (``_options.LOGIN_OPTIONS``, with their defaults);
-    ``ConfigurationError`` says what is wrong. ``resolve`` looks up the return URL's host name
-    and ``bind``'s."""
-    given = with_defaults(options)
-    check_client_id(given["client_id"])
-    application_id = _seller_app(given)
+    """Check every option of ``login()``; ``ConfigurationError`` says what is wrong.
+    ``resolve`` looks up the return URL's host name and ``bind``'s."""
+    check_client_id(options.client_id)
+    application_id = _seller_app(options)
     endpoints = resolve_endpoints(
-        given["region"],
-        given["authorize_url"],
-        given["token_url"],
+        options.region,
+        options.authorize_url,
+        options.token_url,
         sp_api=application_id is not None,
     )
-    redirect_uri = _return_url(given["redirect_uri"])
+    redirect_uri = _return_url(options.redirect_uri)
     _check_port(check_redirect_uri(redirect_uri), endpoints)
-    paste: bool | Reader = given["paste"]
-    return_url = listener(redirect_uri, paste, given["bind"], resolve, endpoints)
+    return_url = listener(redirect_uri, options.paste, options.bind, resolve, endpoints)
     return LoginPlan(
         redirect_uri=redirect_uri,
         endpoints=endpoints,
-        region=given["region"],
-        client_id=given["client_id"],
-        client_secret=given["client_secret"] or None,
-        scopes=[] if application_id else normalize_scopes(given["scope"] or ()),
-        scope_data=None if application_id else encode_scope_data(given["scope_data"]),
-        token_file=writable_token_file(given["token_file"]),
-        timeout=check_seconds("timeout", given["timeout"]),
-        request_timeout=check_seconds("request_timeout", given["request_timeout"]),
+        region=options.region,
+        client_id=options.client_id,
+        client_secret=options.client_secret or None,
+        scopes=[] if application_id else normalize_scopes(options.scope or ()),
+        scope_data=None if application_id else encode_scope_data(options.scope_data),
+        token_file=writable_token_file(options.token_file),
+        timeout=check_seconds("timeout", options.timeout),
+        request_timeout=check_seconds("request_timeout", options.request_timeout),
         clock=clock,
-        paste=None if return_url else _reader(paste, redirect_uri, application_id),
-        certfile=_path(given["certfile"]),
-        keyfile=_path(given["keyfile"]),
+        paste=None if return_url else _reader(options.paste, redirect_uri, application_id),
+        certfile=_path(options.certfile),
+        keyfile=_path(options.keyfile),
         application_id=application_id,
-        draft=given["draft"],
+        draft=options.draft,
         return_url=return_url,
-        sign_in=remembered(given, LOGIN),
+        sign_in=remembered(options),
     )
 
 
-def _seller_app(given: dict[str, Any]) -> str | None:
+def _seller_app(options: LoginOptions) -> str | None:
     """The SP-API application id when ``sp_api`` is asked for, after its own checks."""
-    if not given["sp_api"]:
-        if given["draft"]:
+    if not options.sp_api:
+        if options.draft:
             raise ConfigurationError("`draft` applies to a Selling Partner sign-in (`sp_api`).")
         return None
-    if not given["client_secret"]:
+    if not options.client_secret:
         raise ConfigurationError(
             "A Selling Partner sign-in needs the client secret (`client_secret`, or "
             "LWA_CLIENT_SECRET): Seller Central's consent page has no PKCE, so the code is "
             "exchanged with the secret alone."
         )
-    return check_application_id(given["application_id"])
+    return check_application_id(options.application_id)
 
 
 def _return_url(redirect_uri: str | None) -> str:

@@ -1,25 +1,35 @@
 """The options of every way to get tokens, defined once: name, default, help, environment
-variable, flag, and which flows take it.
+variable, flag, and which flows take it (``OPTIONS``); and each flow's options as a typed
+value (``LoginOptions``, ``DeviceOptions``, ``ClientCredentialsOptions``, ``ImportOptions``).
 
 The flows are the library's entry points: ``login()`` (a browser sign-in, LWA's or Seller
-Central's), ``login_device()`` and ``client_credentials()``. Each one's keyword arguments are
-checked against this table by ``tests/test_options.py``, each reads its values from here with
-their defaults (``with_defaults``), and the command line builds its options from the same
-table. Adding an option is one entry here, one keyword argument of the flows that take it, and
-the code that uses it.
+Central's), ``login_device()``, ``client_credentials()`` and ``import_refresh_token()``. Each
+takes its options as keyword arguments and hands them on as one of the dataclasses below, which
+mypy checks name by name; ``tests/test_options.py`` proves that the table, the dataclasses, the
+functions and the command line agree (names and defaults). Adding an option is one entry in the
+table, one field of the dataclasses of the flows that take it, one keyword argument of those
+flows, and the code that uses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._defaults import LOGIN_TIMEOUT, REGION, REQUEST_TIMEOUT
 from ._grants import CLIENT_CREDENTIALS_FLOW, DEVICE, FLOWS, IMPORT, LOGIN
 from ._regions import REGIONS
 
+if TYPE_CHECKING:
+    from ._paste import Reader
+
 EVERY_FLOW = frozenset(FLOWS)
+
+#: How the command line reads an option: free text, a file path, a number of seconds, one of
+#: LWA's regions, an on/off flag, or a repeatable value.
+Kind = Literal["text", "path", "seconds", "region", "flag", "several"]
 
 
 @dataclass(frozen=True)
@@ -31,8 +41,7 @@ class Option:
     help: str
     default: Any = None
     envvar: str | None = None
-    #: How the command line reads it: text, path, seconds, choice, flag or several (repeatable).
-    kind: str = "text"
+    kind: Kind = "text"
     #: Required by every flow that takes it (others are checked by the flow, in its words).
     required: bool = False
     #: The command line's flag, when it is not the name with dashes (``token_file`` is --out).
@@ -96,7 +105,7 @@ OPTIONS: tuple[Option, ...] = (
         "Picks the consent page and token endpoint: " + ", ".join(REGIONS) + ".",
         default=REGION,
         envvar="LWA_REGION",
-        kind="choice",
+        kind="region",
         flows=EVERY_FLOW,
     ),
     Option(
@@ -207,29 +216,88 @@ def options_of(flow: str) -> tuple[Option, ...]:
 LOGIN_OPTIONS = options_of(LOGIN)
 
 
-def with_defaults(given: dict[str, Any], flow: str = LOGIN) -> dict[str, Any]:
-    """Every option of ``flow``: the value given, else its default. An unknown name is a
-    ``TypeError``, as for any function's keyword arguments."""
-    taken = options_of(flow)
-    unknown = set(given) - {option.name for option in taken}
-    if unknown:
-        raise TypeError(f"unexpected {flow} option(s): {', '.join(sorted(unknown))}")
-    return {option.name: given.get(option.name, option.default) for option in taken}
+Scope = str | Iterable[str] | None
+ScopeData = str | Mapping[str, Any] | None
+PathOption = str | os.PathLike[str] | None
 
 
-def picked(values: dict[str, Any], flow: str) -> dict[str, Any]:
-    """``flow``'s options out of a call's ``locals()``: its keyword arguments, by the table."""
-    return {option.name: values[option.name] for option in options_of(flow)}
+@dataclass(frozen=True)
+class _Common:
+    """What every flow takes."""
+
+    client_id: str
+    scope: Scope = None
+    region: str = REGION
+    token_url: str | None = None
+    token_file: PathOption = None
+    request_timeout: float = REQUEST_TIMEOUT
 
 
-def remembered(given: dict[str, Any], flow: str) -> dict[str, str | bool]:
+@dataclass(frozen=True)
+class LoginOptions(_Common):
+    """``login()``'s options, as given (``_login_start.prepare`` checks them)."""
+
+    redirect_uri: str | None = None
+    bind: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    scope_data: ScopeData = None
+    authorize_url: str | None = None
+    sp_api: bool = False
+    application_id: str | None = None
+    draft: bool = False
+    timeout: float = LOGIN_TIMEOUT
+    paste: bool | Reader = False
+    certfile: PathOption = None
+    keyfile: PathOption = None
+
+
+@dataclass(frozen=True)
+class DeviceOptions(_Common):
+    """``login_device()``'s options, as given (``_other_grants.prepare_client`` checks them)."""
+
+    scope_data: ScopeData = None
+    codepair_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientCredentialsOptions(_Common):
+    """``client_credentials()``'s options, as given."""
+
+    client_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ImportOptions(_Common):
+    """``import_refresh_token()``'s options, as given."""
+
+    client_secret: str | None = field(default=None, repr=False)
+    selling_partner_id: str | None = None
+
+
+FlowOptions = LoginOptions | DeviceOptions | ClientCredentialsOptions | ImportOptions
+
+#: Each flow's options type, by the flow's name.
+TYPES: dict[str, type[FlowOptions]] = {
+    LOGIN: LoginOptions,
+    DEVICE: DeviceOptions,
+    CLIENT_CREDENTIALS_FLOW: ClientCredentialsOptions,
+    IMPORT: ImportOptions,
+}
+
+
+def values_of(options: FlowOptions) -> dict[str, Any]:
+    """The options as name -> value (shallow: a reader or a mapping stays itself)."""
+    return {item.name: getattr(options, item.name) for item in fields(options)}
+
+
+def remembered(options: FlowOptions) -> dict[str, str | bool]:
     """The options of a sign-in worth keeping in its token file (``Option.remembered``), as
     plain JSON values; the unset ones are left out."""
     import json
-    import os
 
+    given = values_of(options)
     kept: dict[str, str | bool] = {}
-    for option in options_of(flow):
+    for option in OPTIONS:
         value = given.get(option.name)
         if not option.remembered or value is None or value is False or value == ():
             continue

@@ -16,15 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._asyncio_helpers import synced, unstoppable
 from ._consent import check_client_id, encode_scope_data, normalize_scopes
 from ._defaults import REGION, REQUEST_TIMEOUT, check_seconds, utcnow
 from ._endpoints import resolve_endpoints
-from ._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
 from ._login_start import writable_token_file
-from ._options import picked, remembered, with_defaults
+from ._options import ClientCredentialsOptions, DeviceOptions, ImportOptions, remembered
 from ._tokens import Tokens
 from .errors import ConfigurationError
 
@@ -55,38 +54,39 @@ class GrantPlan:
 
 
 def prepare_client(
-    given: dict[str, Any],
-    flow: str,
+    options: DeviceOptions | ClientCredentialsOptions | ImportOptions,
     clock: Callable[[], datetime],
     *,
     scope_required: bool = False,
 ) -> GrantPlan:
-    """``flow``'s options with their defaults, checked; ``ConfigurationError`` says what is
+    """The options of a flow without a browser, checked; ``ConfigurationError`` says what is
     wrong, naming the parameter."""
     from ._exchange import Client
 
-    options = with_defaults(given, flow)
-    check_client_id(options["client_id"])
+    check_client_id(options.client_id)
+    device = options if isinstance(options, DeviceOptions) else None
+    # The device code is the proof: the device flow sends no secret (LWA.md).
+    secret = None if isinstance(options, DeviceOptions) else options.client_secret
     endpoints = resolve_endpoints(
-        options["region"],
-        token_url=options["token_url"],
-        codepair_url=options.get("codepair_url"),
+        options.region,
+        token_url=options.token_url,
+        codepair_url=device.codepair_url if device else None,
     )
-    scopes = options["scope"] or ()
+    scopes = options.scope or ()
     return GrantPlan(
         client=Client(
             token_url=endpoints.token_url,
-            client_id=options["client_id"],
-            client_secret=options.get("client_secret") or None,
-            region=options["region"],
-            request_timeout=check_seconds("request_timeout", options["request_timeout"]),
+            client_id=options.client_id,
+            client_secret=secret or None,
+            region=options.region,
+            request_timeout=check_seconds("request_timeout", options.request_timeout),
             clock=clock,
         ),
         scope=" ".join(normalize_scopes(scopes)) if scope_required or scopes else "",
-        scope_data=encode_scope_data(options.get("scope_data")),
+        scope_data=encode_scope_data(device.scope_data) if device else None,
         codepair_url=endpoints.codepair_url,
-        token_file=writable_token_file(options["token_file"]),
-        sign_in=remembered(options, flow),
+        token_file=writable_token_file(options.token_file),
+        sign_in=remembered(options),
     )
 
 
@@ -104,14 +104,29 @@ async def client_credentials(
     """Ask the token endpoint for an access token with the client's own credentials
     (``grant_type=client_credentials``, LWA.md section 7); ``client_secret`` and ``scope`` are
     required. Written to ``token_file`` when given."""
-    given = picked(locals(), CLIENT_CREDENTIALS_FLOW)  # first: before any name is imported here
+    options = ClientCredentialsOptions(
+        client_id=client_id,
+        client_secret=client_secret,
+        scope=scope,
+        region=region,
+        token_url=token_url,
+        token_file=token_file,
+        request_timeout=request_timeout,
+    )
+    return await ask_with_client_credentials(options, clock=clock)
+
+
+async def ask_with_client_credentials(
+    options: ClientCredentialsOptions, *, clock: Callable[[], datetime] = utcnow
+) -> Tokens:
+    """``client_credentials()`` with its options as one value (the command line's way in)."""
     from ._exchange import client_credentials_tokens
 
-    if not client_secret:
+    if not options.client_secret:
         raise ConfigurationError(
             "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET)."
         )
-    prepared = prepare_client(given, CLIENT_CREDENTIALS_FLOW, clock, scope_required=True)
+    prepared = prepare_client(options, clock, scope_required=True)
 
     async def ask_and_keep() -> Tokens:
         return await prepared.keep(
@@ -145,18 +160,35 @@ async def import_refresh_token(
     """Refresh ``refresh_token`` once (proof that it works, and a first access token), then
     write the token file, keeping ``selling_partner_id`` with it. Nothing is written when the
     refresh fails (``ExchangeError``)."""
-    given = picked(locals(), IMPORT)  # first: before any name is imported here
+    options = ImportOptions(
+        client_id=client_id,
+        client_secret=client_secret,
+        scope=scope,
+        region=region,
+        token_url=token_url,
+        selling_partner_id=selling_partner_id,
+        token_file=token_file,
+        request_timeout=request_timeout,
+    )
+    return await import_with(options, refresh_token, clock=clock)
+
+
+async def import_with(
+    options: ImportOptions, refresh_token: str, *, clock: Callable[[], datetime] = utcnow
+) -> Tokens:
+    """``import_refresh_token()`` with its options as one value (the command line's way in)."""
     from . import _token_json
     from ._exchange import refresh_tokens
     from ._grants import IMPORTED
 
+    selling_partner_id = options.selling_partner_id
     try:
         refresh_token = _token_json.token_text(refresh_token.strip(), "the refresh token")
         if selling_partner_id is not None:
             _token_json.token_text(selling_partner_id, "selling_partner_id")
     except ValueError as exc:
         raise ConfigurationError(f"Cannot import: {exc}.") from None
-    prepared = prepare_client(given, IMPORT, clock)
+    prepared = prepare_client(options, clock)
 
     async def refresh_and_keep() -> Tokens:
         tokens = await refresh_tokens(

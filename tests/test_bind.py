@@ -24,6 +24,7 @@ from lwa_loopback._listen import exposure, parse_bind
 from lwa_loopback._login import complete
 from lwa_loopback._login_start import Started, prepare, start
 from lwa_loopback._loopback import Resolver
+from lwa_loopback._options import LoginOptions
 from lwa_loopback.testing import FAKE_CLIENT_ID, FakeLWA, HeadlessBrowser
 
 from ._cli_process import Cli
@@ -97,7 +98,7 @@ def _options(lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
 
 
 def _start(options: dict[str, Any], resolve: Resolver = no_names) -> Started:
-    return start(prepare(**options, resolve=resolve))
+    return start(prepare(LoginOptions(**options), resolve=resolve))
 
 
 def _bound(started: Started) -> tuple[str, int]:
@@ -259,7 +260,7 @@ def test_with_bind_the_return_urls_host_is_not_looked_up(lwa: FakeLWA, token_fil
         return ["127.0.0.1"]
 
     options = _options(lwa, token_file, redirect_uri="http://sp-dev.example:8080/cb", bind="box")
-    request = prepare(**options, resolve=resolve)
+    request = prepare(LoginOptions(**options), resolve=resolve)
 
     assert request.paste is None and request.return_url is not None
     assert request.return_url.addresses == ("127.0.0.1",)
@@ -269,7 +270,7 @@ def test_with_bind_the_return_urls_host_is_not_looked_up(lwa: FakeLWA, token_fil
 
 
 def test_without_bind_nothing_changes(lwa: FakeLWA, token_file: Path) -> None:
-    request = prepare(**_options(lwa, token_file), resolve=no_names)
+    request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=no_names)
 
     assert request.return_url is not None and request.return_url.bind is None
     assert (request.return_url.addresses, request.return_url.listen_port) == (("127.0.0.1",), 8080)
@@ -347,17 +348,21 @@ def test_a_name_the_resolver_cannot_encode_is_refused() -> None:
 
 def test_bind_and_paste_exclude_each_other(lwa: FakeLWA, token_file: Path) -> None:
     with pytest.raises(ConfigurationError, match="`bind` and `paste` exclude each other"):
-        prepare(**_options(lwa, token_file, bind="0.0.0.0", paste=True), resolve=no_names)
+        prepare(
+            LoginOptions(**_options(lwa, token_file, bind="0.0.0.0", paste=True)), resolve=no_names
+        )
 
 
 def test_port_0_is_for_a_consent_page_on_this_machine_only(token_file: Path) -> None:
     # LWA sends the browser to the registered port; a port mapping must lead it to a known one.
     with pytest.raises(ConfigurationError, match="has port 0"):
         prepare(
-            client_id=FAKE_CLIENT_ID,
-            redirect_uri=RETURN_URL,
-            scope="profile",
-            bind="0.0.0.0:0",
+            LoginOptions(
+                client_id=FAKE_CLIENT_ID,
+                redirect_uri=RETURN_URL,
+                scope="profile",
+                bind="0.0.0.0:0",
+            ),
             resolve=no_names,
         )
 

@@ -24,6 +24,7 @@ from lwa_loopback import ConfigurationError, Tokens, read_token_file
 from lwa_loopback._login import complete
 from lwa_loopback._login_start import Started, prepare, start
 from lwa_loopback._loopback import parse_return_url, system_resolver
+from lwa_loopback._options import LoginOptions
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID, FakeLWA, VisitedPage
 
 from ._paste_https_helpers import Certificate, make_certificate, registering
@@ -129,7 +130,7 @@ async def test_a_name_mapped_to_loopback_is_served_over_https(
 ) -> None:
     browser = NamedBrowser(certificate.client_context())
     options = _https(_options(named_lwa, token_file), certificate)
-    started = start(prepare(**options, resolve=hosts_file("127.0.0.1")))
+    started = start(prepare(LoginOptions(**options), resolve=hosts_file("127.0.0.1")))
     [sock] = started.sockets
     address, port = sock.getsockname()
 
@@ -157,7 +158,7 @@ async def test_the_selling_partner_recipe(
         "authorize_url": named_lwa.seller_central_url,
     }
     browser = NamedBrowser(certificate.client_context())
-    started = start(prepare(**options, resolve=hosts_file("127.0.0.1")))
+    started = start(prepare(LoginOptions(**options), resolve=hosts_file("127.0.0.1")))
 
     tokens = await _sign_in(started, named_lwa, browser)
 
@@ -174,7 +175,7 @@ async def test_the_host_header_must_be_exactly_the_name_and_port(
     # DNS rebinding: a page on another name that resolves here sends that name; only the one
     # registered, with its port, reaches the callback.
     options = _options(lwa, token_file, redirect_uri=f"http://{NAME}:0/callback")
-    started = start(prepare(**options, resolve=hosts_file("127.0.0.1")))
+    started = start(prepare(LoginOptions(**options), resolve=hosts_file("127.0.0.1")))
     port = started.sockets[0].getsockname()[1]
     hosts = [f"127.0.0.1:{port}", f"localhost:{port}", NAME, f"evil.example:{port}"]
     statuses: list[int] = []
@@ -197,7 +198,7 @@ async def test_the_host_header_must_be_exactly_the_name_and_port(
 def test_every_loopback_address_of_the_name_is_listened_on(
     lwa: FakeLWA, token_file: Path, addresses: tuple[str, ...]
 ) -> None:
-    request = prepare(**_options(lwa, token_file), resolve=hosts_file(*addresses))
+    request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=hosts_file(*addresses))
 
     assert request.paste is None and request.return_url is not None
     assert request.return_url.addresses == tuple(dict.fromkeys(addresses))
@@ -227,7 +228,7 @@ def test_a_name_that_is_not_only_loopback_selects_paste_back(
     resolve = hosts_file(*addresses) if addresses else no_names
 
     with kept_logs() as said:
-        request = prepare(**_options(lwa, token_file), resolve=resolve)
+        request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=resolve)
 
     assert request.paste is not None and request.return_url is None
     [message] = [r.getMessage() for r in said]
@@ -240,7 +241,7 @@ def test_a_name_that_is_not_only_loopback_selects_paste_back(
 def test_asking_for_paste_back_still_gets_it(lwa: FakeLWA, token_file: Path) -> None:
     options = _options(lwa, token_file, paste=lambda: "")
 
-    request = prepare(**options, resolve=hosts_file("127.0.0.1"))
+    request = prepare(LoginOptions(**options), resolve=hosts_file("127.0.0.1"))
 
     assert request.paste is not None and request.return_url is None
 
@@ -248,7 +249,7 @@ def test_asking_for_paste_back_still_gets_it(lwa: FakeLWA, token_file: Path) -> 
 def test_https_on_the_name_without_a_certificate_says_how_to_make_one(
     lwa: FakeLWA, token_file: Path
 ) -> None:
-    request = prepare(**_options(lwa, token_file), resolve=hosts_file("127.0.0.1"))
+    request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=hosts_file("127.0.0.1"))
 
     with pytest.raises(ConfigurationError) as caught:
         start(request)

@@ -3,8 +3,10 @@ command's options correspond to it one to one."""
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -25,8 +27,14 @@ from lwa_loopback._cli._other_grants import client_credentials as client_credent
 from lwa_loopback._cli._other_grants import import_ as import_command
 from lwa_loopback._grants import CLIENT_CREDENTIALS_FLOW as CLIENT_CREDENTIALS
 from lwa_loopback._grants import DEVICE, IMPORT, LOGIN
-from lwa_loopback._login_start import prepare
-from lwa_loopback._options import LIBRARY_ONLY, OPTIONS, Option, options_of
+from lwa_loopback._options import (
+    LIBRARY_ONLY,
+    OPTIONS,
+    TYPES,
+    LoginOptions,
+    Option,
+    options_of,
+)
 
 FLOWS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     LOGIN: (login, login_sync),
@@ -90,10 +98,50 @@ def test_each_command_option_is_built_from_the_table(option: Option) -> None:
             assert param.default == option.default
 
 
+@pytest.mark.parametrize("flow", FLOWS)
+def test_each_flows_options_type_holds_its_options_with_their_defaults(flow: str) -> None:
+    fields = {field.name: field for field in dataclasses.fields(TYPES[flow])}
+    assert set(fields) == {option.name for option in options_of(flow)}
+    for option in options_of(flow):
+        expected = dataclasses.MISSING if option.required else option.default
+        assert fields[option.name].default == expected, option.name
+
+
+@pytest.mark.parametrize(
+    ("command", "flows", "own"), COMMANDS, ids=lambda x: getattr(x, "name", "")
+)
+def test_each_command_names_its_options_in_its_signature(
+    command: click.Command, flows: tuple[str, ...], own: set[str]
+) -> None:
+    """A reader sees a command's options in its function's signature, not only in the table."""
+    assert command.callback is not None
+    callback = inspect.unwrap(command.callback)
+    names = set(inspect.signature(callback).parameters)
+    assert names == {o.name for flow in flows for o in options_of(flow)} | own
+
+
+def test_mypy_catches_a_misspelt_option(tmp_path: Path) -> None:
+    """The options are typed: a misspelt name is caught before anything runs."""
+    api = pytest.importorskip("mypy.api")
+    checked = tmp_path / "misspelt.py"
+    checked.write_text(
+        "from lwa_loopback._options import LoginOptions\n"
+        "options = LoginOptions(client_id='x', redirect_url='http://127.0.0.1:8080/cb')\n"
+        "print(options.redirect_url)\n"
+    )
+    out, _, status = api.run(
+        ["--strict", "--no-incremental", "--follow-imports=silent", str(checked)]
+    )
+    assert status == 1
+    assert 'Unexpected keyword argument "redirect_url"' in out
+    assert '"LoginOptions" has no attribute "redirect_url"' in out
+
+
 def test_every_option_is_taken_by_some_flow() -> None:
     assert all(option.flows <= set(FLOWS) and option.flows for option in OPTIONS)
 
 
 def test_an_unknown_option_is_refused_like_any_keyword_argument() -> None:
+    wrong: dict[str, Any] = {"client_id": "x", "redirect_url": "y"}
     with pytest.raises(TypeError, match="redirect_url"):
-        prepare(client_id="x", redirect_uri="http://127.0.0.1:0/cb", scope="p", redirect_url="y")
+        LoginOptions(**wrong)

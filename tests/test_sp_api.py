@@ -15,6 +15,7 @@ from yarl import URL
 from lwa_loopback import ConfigurationError, Tokens, login, read_token_file
 from lwa_loopback._grants import SELLING_PARTNER
 from lwa_loopback._login_start import prepare, start
+from lwa_loopback._options import LoginOptions
 from lwa_loopback.testing import FAKE_APPLICATION_ID, FAKE_SELLING_PARTNER_ID, FakeLWA
 
 from ._cli_process import Cli
@@ -139,14 +140,16 @@ async def test_paste_back_takes_seller_centrals_address(
 def test_the_consent_page_is_the_regions_seller_central(region: str, host: str) -> None:
     started = start(
         prepare(
-            client_id="amzn1.application-oa2-client.x",
-            client_secret="s",
-            sp_api=True,
-            application_id="amzn1.sp.solution.x",
-            redirect_uri="https://sp-dev.example:8443/callback",
-            region=region,
-            draft=True,
-            paste=lambda: "",
+            LoginOptions(
+                client_id="amzn1.application-oa2-client.x",
+                client_secret="s",
+                sp_api=True,
+                application_id="amzn1.sp.solution.x",
+                redirect_uri="https://sp-dev.example:8443/callback",
+                region=region,
+                draft=True,
+                paste=lambda: "",
+            )
         )
     )
 

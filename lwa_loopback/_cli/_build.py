@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from .._defaults import MAX_SECONDS
-from .._options import OPTIONS, Option
+from .._options import (
+    OPTIONS,
+    ClientCredentialsOptions,
+    DeviceOptions,
+    ImportOptions,
+    LoginOptions,
+    Option,
+)
 from .._regions import REGIONS
+
+T = TypeVar("T", LoginOptions, DeviceOptions, ClientCredentialsOptions, ImportOptions)
 
 SECONDS = click.FloatRange(min=0, min_open=True, max=MAX_SECONDS)
 _PATH = click.Path(dir_okay=False, path_type=Path)
@@ -31,7 +41,7 @@ def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[...,
         settings.update(type=_PATH)
     elif option.kind == "seconds":
         settings.update(type=SECONDS)
-    elif option.kind == "choice":
+    elif option.kind == "region":
         settings.update(type=click.Choice(list(REGIONS)))
     if option.default is not None and option.kind != "flag":
         settings.update(default=option.default, show_default=True)
@@ -55,7 +65,14 @@ def add_options(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     return decorate
 
 
-def taken_by(flow: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The command's values of the options ``flow`` takes (the device flow has no
-    redirect_uri, a browser sign-in no codepair_url)."""
-    return {option.name: options[option.name] for option in OPTIONS if flow in option.flows}
+def option_values() -> dict[str, Any]:
+    """The running command's values of the table's options, by name (click's own mapping of
+    its parameters): what a profile's saved settings are merged into."""
+    params = click.get_current_context().params
+    return {option.name: params[option.name] for option in OPTIONS if option.name in params}
+
+
+def taken_by(kind: type[T], values: dict[str, Any]) -> T:
+    """The command's values of the options that ``kind`` (a flow's options type) holds: the
+    device flow has no redirect_uri, a browser sign-in no codepair_url."""
+    return kind(**{item.name: values[item.name] for item in fields(kind)})

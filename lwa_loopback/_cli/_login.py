@@ -1,21 +1,24 @@
 """``lwa-loopback login`` (a browser sign-in, LWA's or Seller Central's, or with ``--device`` the
-device flow): its options are built from the one table, ``_options.OPTIONS``."""
+device flow): its options are built from the one table, ``_options.OPTIONS``, and named in
+its signature."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from .._grants import CLIENT_CREDENTIALS_FLOW, DEVICE, LOGIN
-from .._options import OPTIONS
+from .._options import OPTIONS, ClientCredentialsOptions, DeviceOptions, LoginOptions
 from ..errors import ConfigurationError
-from ._build import add_options, taken_by
+from ._build import add_options, option_values, taken_by
 from ._exits import handles_errors
 from ._other_grants import run_client_credentials
 from ._output import SETTINGS, announce, say, show_logs, system_browser
-from ._profiles import given_on_command_line, profile_option, replayed, token_file
+from ._profiles import given_on_command_line, profile_option, replayed
+from ._profiles import token_file as chosen_file
 from ._signals import run_async, sigterm_raises
 
 if TYPE_CHECKING:
@@ -36,7 +39,29 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
 @handles_errors()
 def login(
-    device: bool, profile: str | None, no_browser: bool, as_json: bool, **options: Any
+    device: bool,
+    profile: str | None,
+    no_browser: bool,
+    as_json: bool,
+    client_id: str | None,
+    client_secret: str | None,
+    redirect_uri: str | None,
+    bind: str | None,
+    scope: tuple[str, ...],
+    scope_data: str | None,
+    region: str,
+    authorize_url: str | None,
+    token_url: str | None,
+    codepair_url: str | None,
+    sp_api: bool,
+    application_id: str | None,
+    draft: bool,
+    token_file: Path | None,
+    timeout: float,
+    request_timeout: float,
+    paste: bool,
+    certfile: Path | None,
+    keyfile: Path | None,
 ) -> None:
     """Sign in once and save the tokens: through the browser, or with --device on any device.
 
@@ -46,7 +71,8 @@ def login(
     consent page is Seller Central's (Selling Partner API website authorization). With
     --device there is no return URL: open the address shown on any device, enter the code.
     """
-    path, saved_in = token_file("token_file", options["token_file"], profile)
+    options = option_values()
+    path, saved_in = chosen_file("token_file", token_file, profile)
     options["token_file"], flow = path, LOGIN
     if saved_in is not None:
         options, flow = replayed(options, saved_in)
@@ -57,11 +83,11 @@ def login(
         flags = ", ".join(OPTION_FLAGS[name] for name in browser_only)
         raise ConfigurationError(f"{flags} cannot apply to --device: it has no return URL.")
     if flow is CLIENT_CREDENTIALS_FLOW and not device and not browser_only:
-        run_client_credentials(taken_by(CLIENT_CREDENTIALS_FLOW, options), as_json)
+        run_client_credentials(taken_by(ClientCredentialsOptions, options), as_json)
     elif device or (flow is DEVICE and not browser_only):
-        _device_login(taken_by(DEVICE, options), no_browser, as_json)
+        _device_login(taken_by(DeviceOptions, options), no_browser, as_json)
     else:
-        _browser_login(taken_by(LOGIN, options), no_browser, as_json)
+        _browser_login(taken_by(LoginOptions, options), no_browser, as_json)
 
 
 #: The options of a browser sign-in that no other flow takes.
@@ -69,7 +95,7 @@ _BROWSER_ONLY = tuple(option.name for option in OPTIONS if option.flows == froze
 OPTION_FLAGS = {option.name: option.flag for option in OPTIONS}
 
 
-def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> None:
+def _browser_login(options: LoginOptions, no_browser: bool, as_json: bool) -> None:
     from .._endpoints import is_amazon, server_name
     from .._login_start import prepare, start
 
@@ -77,7 +103,7 @@ def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> 
     with sigterm_raises():
         # Checked, bound and printed before asyncio and aiohttp are even imported: the person
         # reads the consent page while the rest loads.
-        started = start(prepare(**options))
+        started = start(prepare(options))
         request = started.request
         consent_page = request.endpoints.authorize_url
         server = "Amazon" if is_amazon(consent_page) else server_name(consent_page)
@@ -86,7 +112,7 @@ def _browser_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> 
         from .._login import complete
 
         tokens = run_async(lambda: complete(started, None if no_browser else system_browser))
-    report(tokens, options["token_file"])
+    report(tokens, options.token_file)
     if as_json:
         click.echo(tokens.dumps(), nl=False)
 
@@ -104,8 +130,8 @@ def _secret_warning(request: LoginPlan) -> str | None:
     )
 
 
-def _device_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> None:
-    from .._device import code_lines, login_device
+def _device_login(options: DeviceOptions, no_browser: bool, as_json: bool) -> None:
+    from .._device import code_lines, sign_in_on_device
 
     async def on_code(user_code: str, verification_uri: str, expires_in: float) -> None:
         say(code_lines(user_code, verification_uri, expires_in))
@@ -113,13 +139,13 @@ def _device_login(options: dict[str, Any], no_browser: bool, as_json: bool) -> N
             await system_browser(verification_uri)
 
     show_logs()
-    tokens = run_async(lambda: login_device(**options, on_code=on_code))
-    report(tokens, options["token_file"])
+    tokens = run_async(lambda: sign_in_on_device(options, on_code=on_code))
+    report(tokens, options.token_file)
     if as_json:
         click.echo(tokens.dumps(), nl=False)
 
 
-def report(tokens: Tokens, token_file: Path) -> None:
+def report(tokens: Tokens, token_file: str | os.PathLike[str] | None) -> None:
     partner = (
         f" for selling partner {tokens.selling_partner_id}" if tokens.selling_partner_id else ""
     )

@@ -4,16 +4,18 @@ browser sign-in. Their options come from the one table (``_options.OPTIONS``).""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from pathlib import Path
 
 import click
 
 from .._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
+from .._options import ClientCredentialsOptions, ImportOptions
 from ..errors import shown
-from ._build import add_options, taken_by
+from ._build import add_options, option_values, taken_by
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
-from ._profiles import profile_option, token_file
+from ._profiles import profile_option
+from ._profiles import token_file as chosen_file
 from ._signals import run_async
 
 _JSON = click.option(
@@ -28,24 +30,35 @@ _MAX_PASTED = 64 * 1024
 @add_options(CLIENT_CREDENTIALS_FLOW)
 @_JSON
 @handles_errors()
-def client_credentials(profile: str | None, as_json: bool, **options: Any) -> None:
+def client_credentials(
+    profile: str | None,
+    as_json: bool,
+    client_id: str | None,
+    client_secret: str | None,
+    scope: tuple[str, ...],
+    region: str,
+    token_url: str | None,
+    token_file: Path | None,
+    request_timeout: float,
+) -> None:
     """An access token for the client itself (grantless SP-API operations, the Appstore API,
     Alexa skill messaging): no browser, no refresh token.
 
     `lwa-loopback token` and `refresh` ask again, with the client secret, when it expires.
     """
-    options["token_file"] = token_file("token_file", options["token_file"], profile)[0]
-    run_client_credentials(taken_by(CLIENT_CREDENTIALS_FLOW, options), as_json)
+    values = option_values()
+    values["token_file"] = chosen_file("token_file", token_file, profile)[0]
+    run_client_credentials(taken_by(ClientCredentialsOptions, values), as_json)
 
 
-def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
-    from .._other_grants import client_credentials as ask
+def run_client_credentials(options: ClientCredentialsOptions, as_json: bool) -> None:
+    from .._other_grants import ask_with_client_credentials
 
     show_logs()
-    tokens = run_async(lambda: ask(**options))
+    tokens = run_async(lambda: ask_with_client_credentials(options))
     say(
         f"Got an access token for scope {shown(tokens.scope) or '(none named)'}, valid for "
-        f"{tokens.expires_in // 60} minutes. Saved to {options['token_file']}."
+        f"{tokens.expires_in // 60} minutes. Saved to {options.token_file}."
     )
     if as_json:
         click.echo(tokens.dumps(), nl=False)
@@ -56,24 +69,36 @@ def run_client_credentials(options: dict[str, Any], as_json: bool) -> None:
 @add_options(IMPORT)
 @_JSON
 @handles_errors()
-def import_(profile: str | None, as_json: bool, **options: Any) -> None:
+def import_(
+    profile: str | None,
+    as_json: bool,
+    client_id: str | None,
+    client_secret: str | None,
+    scope: tuple[str, ...],
+    region: str,
+    token_url: str | None,
+    selling_partner_id: str | None,
+    token_file: Path | None,
+    request_timeout: float,
+) -> None:
     """Make a token file from a refresh token given on standard input (a private SP-API app's
     self-authorization shows one), after one refresh proves that it works.
 
     \b
       lwa-loopback import --client-id amzn1.application-oa2-client.... < refresh-token.txt
     """
-    from .._other_grants import import_refresh_token
+    from .._other_grants import import_with
 
-    options["token_file"] = token_file("token_file", options["token_file"], profile)[0]
-    options = taken_by(IMPORT, options)
+    values = option_values()
+    values["token_file"] = chosen_file("token_file", token_file, profile)[0]
+    options = taken_by(ImportOptions, values)
     if sys.stdin.isatty():
         say("Paste the refresh token (Atzr|...) and press Enter:")
     refresh_token = sys.stdin.readline(_MAX_PASTED)
     show_logs()
-    tokens = run_async(lambda: import_refresh_token(refresh_token, **options))
+    tokens = run_async(lambda: import_with(options, refresh_token))
     say(
-        f"Imported. The refresh token works: {options['token_file']} holds an access token "
+        f"Imported. The refresh token works: {options.token_file} holds an access token "
         f"valid for {tokens.expires_in // 60} minutes."
     )
     if as_json:

@@ -75,7 +75,11 @@ def encode_scope_data(scope_data: str | Mapping[str, Any] | None) -> str | None:
 
 def check_client_id(client_id: str | None) -> None:
     if not client_id or not client_id.strip():
-        raise ConfigurationError("The client id is empty: pass `client_id`.")
+        raise ConfigurationError(
+            "No client id: pass `client_id`, the security profile's client id "
+            "(amzn1.application-oa2-client....). On the command line it can also come from "
+            "LWA_CLIENT_ID, or from the --profile of an earlier sign-in."
+        )
     if len(client_id.encode()) > MAX_CLIENT_ID_BYTES:
         raise ConfigurationError(
             f"The client id is longer than LWA's limit of {MAX_CLIENT_ID_BYTES} bytes: "

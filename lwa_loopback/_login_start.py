@@ -29,7 +29,8 @@ from ._consent import (
     seller_central_url,
 )
 from ._defaults import check_seconds, utcnow
-from ._endpoints import resolve_endpoints
+from ._early_checks import check_client_id_form, check_consent_page, check_text
+from ._endpoints import is_amazon, resolve_endpoints
 from ._listen import listener, say_where
 from ._loopback import (
     Resolver,
@@ -108,7 +109,10 @@ def prepare(
     """Check every option of ``login()``; ``ConfigurationError`` says what is wrong.
     ``resolve`` looks up the return URL's host name and ``bind``'s."""
     check_client_id(options.client_id)
+    for name in ("client_id", "redirect_uri", "authorize_url", "token_url", "application_id"):
+        check_text(name, getattr(options, name))
     application_id = _seller_app(options)
+    check_consent_page(options.authorize_url, sp_api=options.sp_api)
     endpoints = resolve_endpoints(
         options.region,
         options.authorize_url,
@@ -118,6 +122,7 @@ def prepare(
     redirect_uri = _return_url(options.redirect_uri)
     _check_port(check_redirect_uri(redirect_uri), endpoints)
     return_url = listener(redirect_uri, options.paste, options.bind, resolve, endpoints)
+    check_client_id_form(options.client_id, amazon=is_amazon(endpoints.token_url))
     return LoginPlan(
         redirect_uri=redirect_uri,
         endpoints=endpoints,

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from ._asyncio_helpers import synced, unstoppable
 from ._consent import check_client_id, encode_scope_data, normalize_scopes
 from ._defaults import REGION, REQUEST_TIMEOUT, check_seconds, utcnow
-from ._endpoints import resolve_endpoints
+from ._early_checks import check_client_id_form, check_text
+from ._endpoints import is_amazon, resolve_endpoints
 from ._login_start import writable_token_file
 from ._options import ClientCredentialsOptions, DeviceOptions, ImportOptions, remembered
 from ._tokens import Tokens
@@ -64,6 +65,8 @@ def prepare_client(
     from ._exchange import Client
 
     check_client_id(options.client_id)
+    check_text("client_id", options.client_id)
+    check_text("token_url", options.token_url)
     device = options if isinstance(options, DeviceOptions) else None
     # The device code is the proof: the device flow sends no secret (LWA.md).
     secret = None if isinstance(options, DeviceOptions) else options.client_secret
@@ -72,6 +75,9 @@ def prepare_client(
         token_url=options.token_url,
         codepair_url=device.codepair_url if device else None,
     )
+    if device:
+        check_text("codepair_url", device.codepair_url)
+    check_client_id_form(options.client_id, amazon=is_amazon(endpoints.token_url))
     scopes = options.scope or ()
     return GrantPlan(
         client=Client(

@@ -163,7 +163,7 @@ async def test_no_standard_output_at_all_exits_1_without_a_traceback(tmp_path: P
 )
 def test_usage_errors_exit_2(args: list[str], said: str) -> None:
     base = {
-        "--client-id": "amzn1.application-oa2-client.x",
+        "--client-id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
         "--scope": "profile",
         "--redirect-uri": "http://127.0.0.1:8080/callback",
     }
@@ -223,14 +223,14 @@ async def test_the_region_picks_the_consent_page(cli: Cli, region: str, consent_
     assert "Nothing was pasted" in done.stderr or "standard input ended" in done.stderr
 
 
-@pytest.mark.parametrize("token_url", ["http://lwa.example/auth/o2/token", "not a url"])
+@pytest.mark.parametrize("token_url", ["http://lwa.example/auth/o2/token", "not-a-url"])
 def test_a_token_url_that_would_leak_the_secret_is_refused(token_url: str) -> None:
     result = CliRunner().invoke(
         main,
         [
             "login",
             "--client-id",
-            "amzn1.application-oa2-client.x",
+            "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
             "--scope",
             "profile",
             "--redirect-uri",

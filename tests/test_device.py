@@ -165,7 +165,10 @@ async def test_a_poll_that_fails_to_connect_is_tried_again(lwa: FakeLWA, token_f
 
 async def test_any_other_error_is_an_exchange_error(lwa: FakeLWA, token_file: Path) -> None:
     lwa.device_interval = FAST
-    options = {**device_options(lwa, token_file), "client_id": "amzn1.application-oa2-client.x"}
+    options = {
+        **device_options(lwa, token_file),
+        "client_id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
+    }
 
     with pytest.raises(ExchangeError, match="invalid_client") as caught:
         await login_device(**options, on_code=lambda *args: None)

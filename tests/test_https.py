@@ -100,7 +100,7 @@ async def test_a_browser_that_distrusts_the_certificate_is_not_the_end(
 async def test_https_without_a_certificate_says_how_to_make_one() -> None:
     with pytest.raises(ConfigurationError) as caught:
         await login(
-            client_id="amzn1.application-oa2-client.x",
+            client_id="amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
             scope="profile",
             redirect_uri="https://127.0.0.1:8443/callback",
             open_browser=None,
@@ -133,7 +133,7 @@ def _cli_usage(tmp_path: Path, *args: str) -> tuple[int, str]:
             [
                 "login",
                 "--client-id",
-                "amzn1.application-oa2-client.x",
+                "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
                 "--scope",
                 "profile",
                 "--redirect-uri",

@@ -127,7 +127,7 @@ def test_without_fcntl_a_login_is_refused_before_anything_happens(tmp_path: Path
             _WITHOUT_FCNTL + "from lwa_loopback._cli._main import run; run()",
             "login",
             "--client-id",
-            "amzn1.application-oa2-client.x",
+            "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
             "--scope",
             "profile",
             "--redirect-uri",

@@ -437,7 +437,7 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
         ({"redirect_uri": "http://127.0.0.1:8080/cb#x"}, "fragment"),
         ({"redirect_uri": "http://[::1/callback"}, "is not a URL"),
         ({"token_url": "http://[::1/auth/o2/token"}, "must be an https:// URL"),
-        ({"client_id": "  "}, "The client id is empty"),
+        ({"client_id": "  "}, "No client id: pass `client_id`"),
         ({"scope": "  "}, "No scope"),
         ({"scope_data": "{not json"}, "not valid JSON"),
         ({"scope_data": "[1]"}, "JSON object"),
@@ -609,7 +609,8 @@ logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
 async def cell():
     try:
         lwa_loopback.login_sync(
-            client_id="amzn1.application-oa2-client.x", scope="profile",
+            client_id="amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
+            scope="profile",
             redirect_uri="http://127.0.0.1:0/callback", open_browser=None, timeout=120,
             authorize_url="http://127.0.0.1:9/ap/oa", token_url="http://127.0.0.1:9/t")
     except KeyboardInterrupt:

@@ -122,7 +122,7 @@ async def test_a_refusal_from_amazon_is_named_login_with_amazon(token_file: Path
 
     with pytest.raises(ConsentError) as caught:
         await login(
-            client_id="amzn1.application-oa2-client.x",
+            client_id="amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
             redirect_uri=PASTE_REDIRECT,
             scope="profile",
             token_file=token_file,

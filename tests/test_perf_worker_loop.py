@@ -120,7 +120,7 @@ def open_browser(url):
 
 try:
     lwa_loopback.login_sync(
-        client_id="amzn1.application-oa2-client.x", scope="profile",
+        client_id="amzn1.application-oa2-client.0123456789abcdef0123456789abcdef", scope="profile",
         redirect_uri="http://127.0.0.1:0/callback", open_browser=open_browser, timeout=120,
         authorize_url="http://127.0.0.1:9/ap/oa", token_url="http://127.0.0.1:9/t")
 except KeyboardInterrupt:

@@ -536,7 +536,7 @@ def test_an_unusable_proxy_stops_a_login_before_the_browser_opens(tmp_path: Path
             "login",
             "--no-browser",
             "--client-id",
-            "amzn1.application-oa2-client.x",
+            "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
             "--scope",
             "profile",
             "--redirect-uri",

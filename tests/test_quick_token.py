@@ -30,7 +30,7 @@ GOOD: dict[str, Any] = {
     "expires_in": 3600,
     "obtained_at": "2026-01-01T00:00:00Z",
     "scope": "profile",
-    "client_id": "amzn1.application-oa2-client.x",
+    "client_id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
     "region": "na",
     # A closed loopback port: should the full command ever decide to refresh, it asks nobody.
     "token_url": "http://127.0.0.1:9/auth/o2/token",

@@ -282,7 +282,7 @@ def test_a_timeout_that_is_not_a_finite_number_is_a_usage_error(value: str, tmp_
         [
             "login",
             "--client-id",
-            "c",
+            "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
             "--scope",
             "profile",
             "--no-browser",

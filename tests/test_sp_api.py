@@ -79,7 +79,8 @@ async def test_a_draft_app_sends_version_beta(sp_options: dict[str, Any], lwa: F
     [
         ({"client_secret": None}, "needs the client secret"),
         ({"application_id": None}, "needs the application id"),
-        ({"application_id": "amzn1 sp"}, "malformed"),
+        ({"application_id": "amzn1 sp"}, "holds white space"),
+        ({"application_id": "amzn1.sp.\x07"}, "holds white space or a control character"),
         ({"sp_api": False, "draft": True, "scope": "profile"}, "`draft` applies"),
     ],
 )
@@ -141,7 +142,7 @@ def test_the_consent_page_is_the_regions_seller_central(region: str, host: str) 
     started = start(
         prepare(
             LoginOptions(
-                client_id="amzn1.application-oa2-client.x",
+                client_id="amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
                 client_secret="s",
                 sp_api=True,
                 application_id="amzn1.sp.solution.x",

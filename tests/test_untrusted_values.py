@@ -118,7 +118,7 @@ def lwa_file(tmp_path: Path) -> Path:
                 "access_token": "Atza|x",
                 "expires_in": 3600,
                 "obtained_at": "2026-01-01T00:00:00Z",
-                "client_id": "amzn1.application-oa2-client.x",
+                "client_id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
                 "token_url": "https://api.amazon.com/auth/o2/token",
             }
         )

@@ -1,0 +1,81 @@
+"""Mistakes caught before the browser opens: each would otherwise cost a sign-in on Amazon's page
+that can only fail, and a wait for a redirect that never comes.
+
+A client id or a URL is compared by LWA character by character (a return URL with a trailing
+space is "not whitelisted", with no visible difference); an SP-API application id given as the
+client id, or LWA's consent page given to a Seller Central sign-in, fails on the page itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from yarl import URL
+
+from .errors import ConfigurationError, shown
+
+#: LWA's client ids: ``amzn1.application-oa2-client.`` and hex digits (32 in every one seen).
+_LWA_CLIENT_ID = re.compile(r"amzn1\.application-oa2-client\.[0-9a-fA-F]{16,64}")
+_SP_API_APPLICATION = "amzn1.sp.solution."
+#: The consent pages' paths: LWA's, and Seller Central's (or Vendor Central's).
+_LWA_PAGE = "/ap/oa"
+_SELLER_PAGE = "/apps/authorize/consent"
+
+
+def check_text(name: str, value: str | None) -> None:
+    """An id or a URL holds no white space or control character anywhere: copied with a space
+    or a line break, it is a different value to LWA."""
+    if value is None:
+        return
+    bad = [c for c in value if c.isspace() or not c.isprintable()]
+    if bad:
+        where = "at its end" if value.rstrip() != value else "at its start"
+        if value.strip() == value:
+            where = "inside it"
+        raise ConfigurationError(
+            f"`{name}` {shown(value)!r} holds white space or a control character {where}: LWA "
+            "compares it character by character. Copy it again, without the spaces."
+        )
+
+
+def check_client_id_form(client_id: str, *, amazon: bool) -> None:
+    """An SP-API application id is not a client id; with Amazon's endpoints, a client id has
+    LWA's form (a test server's may be anything)."""
+    if client_id.startswith(_SP_API_APPLICATION):
+        raise ConfigurationError(
+            f"`client_id` {shown(client_id)!r} is an SP-API application id, not an LWA client "
+            "id: pass it as `application_id` (with `sp_api`), and the app's LWA client id "
+            "(amzn1.application-oa2-client...., on the app's page in Developer Central, "
+            "View LWA credentials) as `client_id`."
+        )
+    if amazon and not _LWA_CLIENT_ID.fullmatch(client_id):
+        raise ConfigurationError(
+            f"`client_id` {shown(client_id)!r} is not an LWA client id, which reads "
+            "amzn1.application-oa2-client. and hex digits: copy it from the LWA console "
+            "(the security profile's Web Settings), or from Developer Central for an SP-API "
+            "app."
+        )
+
+
+def check_consent_page(authorize_url: str | None, *, sp_api: bool) -> None:
+    """LWA's consent page for a Seller Central sign-in, or the reverse, fails on the page: an
+    exported LWA_AUTHORIZE_URL applies to every login."""
+    if not authorize_url:
+        return
+    try:
+        path = URL(authorize_url).path.rstrip("/")
+    except ValueError:
+        return  # not a URL: the endpoint check says so
+    if sp_api and path == _LWA_PAGE:
+        raise ConfigurationError(
+            f"`authorize_url` {shown(authorize_url)!r} is LWA's consent page ({_LWA_PAGE}), and "
+            "`sp_api` signs in on Seller Central's: give Seller Central's consent page "
+            f"(...{_SELLER_PAGE}), or leave `authorize_url` out (unset LWA_AUTHORIZE_URL) for "
+            "the region's."
+        )
+    if not sp_api and path == _SELLER_PAGE:
+        raise ConfigurationError(
+            f"`authorize_url` {shown(authorize_url)!r} is Seller Central's consent page "
+            f"({_SELLER_PAGE}): add `sp_api` for a Selling Partner sign-in, or give LWA's "
+            f"consent page (...{_LWA_PAGE})."
+        )

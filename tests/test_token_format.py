@@ -66,7 +66,10 @@ def _rewritten(token_file: Path, tokens: Tokens, **changes: Any) -> Tokens:
     "changes",
     [
         {"grant": SELLING_PARTNER.stored},  # a Seller Central sign-in
-        {"grant": IMPORTED.stored, "selling_partner_id": "A2EXAMPLE"},  # import --selling-partner-id
+        {
+            "grant": IMPORTED.stored,
+            "selling_partner_id": "A2EXAMPLE",
+        },  # import --selling-partner-id
         {"grant": CLIENT_CREDENTIALS.stored, "scope": "sellingpartnerapi::notifications"},
     ],
     ids=["seller-central", "imported-with-a-selling-partner", "grantless"],

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lwa_loopback import TokenFileUnusable, read_token_file
-from lwa_loopback._cli._formats import FORMATS
+from lwa_loopback._cli._formats import ALL_FORMATS, LIBRARY_FORMATS
 from lwa_loopback._cli._main import main
 from lwa_loopback._cli._quick import quick_output, still_valid_token
+from lwa_loopback._grants import AUTHORIZATION_CODE, BY_STORED
 from lwa_loopback.testing import FakeLWA
 
 from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file
@@ -35,6 +36,7 @@ GOOD: dict[str, Any] = {
     # A closed loopback port: should the full command ever decide to refresh, it asks nobody.
     "token_url": "http://127.0.0.1:9/auth/o2/token",
     "selling_partner_id": "A2EXAMPLE'|$x",  # a quote and shell characters, for --format env
+    "grant": AUTHORIZATION_CODE.stored,
 }
 # Values a token file's fields may hold: the right kind, and the wrong kinds.
 ODD_VALUES = st.one_of(
@@ -46,22 +48,34 @@ ODD_VALUES = st.one_of(
 )
 
 
-def full_command_output(path: Path, min_valid: int, form: str) -> str | None:
-    """What the full ``token`` command prints without asking LWA, or None when it would ask LWA
-    or fail."""
-    try:
-        tokens = read_token_file(path)
-    except TokenFileUnusable:
-        return None
-    if tokens.expires_within(min_valid):
-        return None
+def full_command_output(
+    path: Path,
+    min_valid: int,
+    form: str,
+    *more: str,
+    client_secret: str | None = None,
+) -> str | None:
+    """What the full ``token`` command prints without asking LWA (with ``LWA_CLIENT_SECRET``
+    set to ``client_secret``), or None when it would ask LWA or fail."""
+    if form not in LIBRARY_FORMATS:  # those never ask LWA: the access token is not theirs
+        try:
+            tokens = read_token_file(path)
+        except TokenFileUnusable:
+            return None
+        if tokens.expires_within(min_valid):
+            return None
     result = CliRunner().invoke(
         main,
-        ["token", "--file", str(path), "--min-valid", str(min_valid), "--format", form],
-        env={"LWA_TOKEN_FILE": None, "LWA_CLIENT_SECRET": None},
+        ["token", "--file", str(path), "--min-valid", str(min_valid), "--format", form, *more],
+        env={"LWA_TOKEN_FILE": None, "LWA_CLIENT_SECRET": client_secret},
     )
-    assert (result.exit_code, result.stderr) == (0, ""), result.output
-    return result.stdout
+    if result.exit_code == 0:
+        assert result.stderr == "", result.output
+        return result.stdout
+    # A usage error (the secret or the Ads profile id), or a file that cannot serve the format.
+    assert result.exit_code in (2, 8), result.output
+    assert result.stdout == ""
+    return None
 
 
 def decided_alike_a_moment_apart(path: Path, min_valid: int) -> bool:
@@ -77,6 +91,13 @@ def decided_alike_a_moment_apart(path: Path, min_valid: int) -> bool:
     return len({tokens.expires_within(min_valid, now=moment) for moment in moments}) == 1
 
 
+# The LWA_CLIENT_SECRET a run may have: none, empty (unset, to click), a usual one, one with a
+# quote and shell characters, and ones that cannot be printed as one value.
+SECRETS = st.sampled_from([None, "", "amzn1.oa2-cs.v1.x", "it's$x|", "a b", "a\x1bb"])
+# --ads-profile-id: absent, an id, and ones that are not.
+PROFILE_IDS = st.sampled_from([None, "42", "4 2", "x", "1" * 21])
+
+
 @settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -85,13 +106,27 @@ def decided_alike_a_moment_apart(path: Path, min_valid: int) -> bool:
     min_valid=st.integers(0, 4000),
     broken=st.dictionaries(st.sampled_from(sorted(GOOD)), ODD_VALUES, max_size=3),
     dropped=st.sets(st.sampled_from(sorted(GOOD)), max_size=2),
+    grant=st.sampled_from(sorted(BY_STORED)),
+    scope=st.sampled_from(["profile", "sellingpartnerapi::notifications", "advertising::x"]),
+    client_secret=SECRETS,
+    ads_profile_id=PROFILE_IDS,
 )
 def test_the_quick_path_answers_as_the_full_command_or_not_at_all(
-    tmp_path: Path, age: int, min_valid: int, broken: dict[str, Any], dropped: set[str]
+    tmp_path: Path,
+    age: int,
+    min_valid: int,
+    broken: dict[str, Any],
+    dropped: set[str],
+    grant: str,
+    scope: str,
+    client_secret: str | None,
+    ads_profile_id: str | None,
 ) -> None:
     data = {
         **GOOD,
         "obtained_at": (NOW - timedelta(seconds=age)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "grant": grant,
+        "scope": scope,
         **broken,
     }
     for name in dropped:
@@ -99,10 +134,13 @@ def test_the_quick_path_answers_as_the_full_command_or_not_at_all(
     path = tmp_path / "tokens.json"
     path.write_text(json.dumps(data))
     assume(decided_alike_a_moment_apart(path, min_valid))
+    more = [] if ads_profile_id is None else ["--ads-profile-id", ads_profile_id]
+    environ = {} if client_secret is None else {"LWA_CLIENT_SECRET": client_secret}
 
-    for form in FORMATS:
+    for form in ALL_FORMATS:
         args = ["token", "--file", str(path), "--min-valid", str(min_valid), "--format", form]
-        assert quick_output(args, {}) == full_command_output(path, min_valid, form), form
+        expected = full_command_output(path, min_valid, form, *more, client_secret=client_secret)
+        assert quick_output([*args, *more], environ) == expected, form
 
 
 @pytest.mark.parametrize(
@@ -140,6 +178,51 @@ def test_only_plain_token_calls_take_the_quick_path(
     assert (quick_output(args, env) is None) is not understood
 
 
+@pytest.mark.parametrize(
+    ("args", "environ", "understood"),
+    [
+        (["token", "--format", "sp-api-env"], {}, True),
+        (["token", "--format", "ad-api-env", "--ads-profile-id", "42"], {}, True),
+        (["token", "--ads-profile-id=42", "--format=ad-api-env"], {}, True),
+        (["token", "--format", "sp-api-json"], {}, False),  # it needs the secret
+        (["token", "--format", "sp-api-json"], {"LWA_CLIENT_SECRET": "s"}, True),
+        (["token", "--format", "ad-api-json"], {"LWA_CLIENT_SECRET": ""}, False),  # empty: unset
+        (["token", "--format", "sp-api-env"], {"LWA_CLIENT_SECRET": "a\nb"}, False),
+        (["token", "--format", "raw"], {"LWA_CLIENT_SECRET": "a\nb"}, True),  # not printed
+        (["token", "--format", "sp-api-env", "--client-secret", "s"], {}, False),
+        (["token", "--format", "header", "--ads-profile-id", "42"], {}, False),
+        (["token", "--format", "ad-api-env", "--ads-profile-id", "4 2"], {}, False),
+        (["token", "--format", "ad-api-env", "--ads-profile-id="], {}, False),
+        (
+            ["token", "--ads-profile-id", "1", "--ads-profile-id", "2", "--format", "ad-api-env"],
+            {},
+            False,
+        ),
+    ],
+)
+def test_the_library_formats_and_their_values_take_the_quick_path_when_they_can(
+    fake_lwa: FakeLWA,
+    token_file: Path,
+    args: list[str],
+    environ: dict[str, str],
+    understood: bool,
+) -> None:
+    make_token_file(fake_lwa, token_file)
+    env = {"LWA_TOKEN_FILE": str(token_file), **environ}
+    assert (quick_output(args, env) is None) is not understood
+
+
+def test_the_library_formats_take_the_quick_path_on_an_expired_access_token(
+    fake_lwa: FakeLWA, token_file: Path
+) -> None:
+    tokens = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
+    env = {"LWA_TOKEN_FILE": str(token_file)}
+
+    assert quick_output(["token"], env) is None  # raw: a refresh is due
+    assert str(tokens.refresh_token) in str(quick_output(["token", "--format=sp-api-env"], env))
+    assert still_valid_token(["token", "--format=sp-api-env"], env) is None  # no access token
+
+
 def test_the_default_path_and_the_environment_are_the_full_command_s(
     fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
@@ -162,15 +245,16 @@ finally:
 """
 
 
-@pytest.mark.parametrize("form", FORMATS)
+@pytest.mark.parametrize("form", ALL_FORMATS)
 def test_a_valid_token_is_printed_without_click_or_the_package(
     fake_lwa: FakeLWA, token_file: Path, form: str
 ) -> None:
     make_token_file(fake_lwa, token_file)
-    args = ["token", "--file", str(token_file), "--format", form]
+    more = ["--ads-profile-id", "42"] if form.startswith("ad-api") else []
+    args = ["token", "--file", str(token_file), "--format", form, *more]
     done = subprocess.run(
         [sys.executable, "-c", _REPORT, *args],
-        env=cli_env(),
+        env=cli_env(LWA_CLIENT_SECRET="the-secret"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -178,7 +262,9 @@ def test_a_valid_token_is_printed_without_click_or_the_package(
     )
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == full_command_output(token_file, 60, form)
+    assert done.stdout == full_command_output(
+        token_file, 60, form, *more, client_secret="the-secret"
+    )
     assert done.stderr.strip() == "[]"
     assert fake_lwa.requests == []
 

@@ -1,6 +1,8 @@
-"""``lwa-loopback token --format raw|header|json|env``: the same token, in the shape a script needs.
+"""``lwa-loopback token --format raw|header|json|env|sp-api-header``: the same access token, in
+the shape a script needs.
 
 The quick path prints the very same text (tests/test_quick_token.py); here, what each format is.
+The formats for python-amazon-sp-api and python-amazon-ad-api: tests/test_library_formats.py.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lwa_loopback import Tokens, read_token_file, write_token_file
-from lwa_loopback._cli._formats import render
+from lwa_loopback._cli._formats import ALL_FORMATS, render
+from lwa_loopback._grants import CLIENT_CREDENTIALS, IMPORTED, SELLING_PARTNER
 from lwa_loopback._token_json import iso
 from lwa_loopback.testing import FakeLWA
 
@@ -50,6 +54,50 @@ def test_raw_is_the_token_alone_as_before(fake_lwa: FakeLWA, token_file: Path) -
 def test_header_is_an_authorization_header(fake_lwa: FakeLWA, token_file: Path) -> None:
     tokens = make_token_file(fake_lwa, token_file)
     assert token_output(token_file, "header") == f"Authorization: Bearer {tokens.access_token}\n"
+
+
+def _rewritten(token_file: Path, tokens: Tokens, **changes: Any) -> Tokens:
+    changed = dataclasses.replace(tokens, **changes)
+    write_token_file(token_file, changed)
+    return changed
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"grant": SELLING_PARTNER.stored},  # a Seller Central sign-in
+        {
+            "grant": IMPORTED.stored,
+            "selling_partner_id": "A2EXAMPLE",
+        },  # import --selling-partner-id
+        {"grant": CLIENT_CREDENTIALS.stored, "scope": "sellingpartnerapi::notifications"},
+    ],
+    ids=["seller-central", "imported-with-a-selling-partner", "grantless"],
+)
+def test_header_is_x_amz_access_token_for_the_selling_partner_api(
+    fake_lwa: FakeLWA, token_file: Path, changes: dict[str, str]
+) -> None:
+    tokens = _rewritten(token_file, make_token_file(fake_lwa, token_file), **changes)
+
+    expected = f"x-amz-access-token: {tokens.access_token}\n"
+    assert token_output(token_file, "header") == expected
+    assert token_output(token_file, "sp-api-header") == expected
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"grant": CLIENT_CREDENTIALS.stored, "scope": "appstore::apps:readwrite"}],
+    ids=["browser-sign-in", "appstore-client-credentials"],
+)
+def test_header_stays_bearer_for_other_tokens_and_sp_api_header_does_not(
+    fake_lwa: FakeLWA, token_file: Path, changes: dict[str, str]
+) -> None:
+    tokens = _rewritten(token_file, make_token_file(fake_lwa, token_file), **changes)
+
+    assert token_output(token_file, "header") == f"Authorization: Bearer {tokens.access_token}\n"
+    assert token_output(token_file, "sp-api-header") == (
+        f"x-amz-access-token: {tokens.access_token}\n"
+    )
 
 
 def test_json_is_one_line_with_the_type_and_the_expiry(fake_lwa: FakeLWA, token_file: Path) -> None:
@@ -128,7 +176,7 @@ def test_an_unknown_format_is_a_usage_error(fake_lwa: FakeLWA, token_file: Path)
     result = invoke("token", "--file", str(token_file), "--format", "xml")
 
     assert result.exit_code == 2
-    assert "'xml' is not one of 'raw', 'header', 'json', 'env'" in result.stderr
+    assert "'xml' is not one of " + ", ".join(f"'{form}'" for form in ALL_FORMATS) in result.stderr
     assert tokens.access_token not in result.stdout
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from .._grants import CLIENT_CREDENTIALS
 from .._refresh import why_no_refresh_token
 from .._tokens import Tokens
 from ..errors import shown
+from ._formats import for_ads_api, for_selling_partner_api
 
 _SHOWN = 8  # "Atza|IwE...": enough to tell two tokens apart, far too little to use one
 _ELLIPSIS = "..."
@@ -83,10 +85,24 @@ def render(tokens: Tokens, token_file: Path, now: datetime) -> str:
         ),
         ("Refresh token", refresh),
         ("Token endpoint", _without_userinfo(tokens.token_url)),
+        *([("Use with", advice)] if (advice := _next_library(tokens)) else []),
     ]
     # Every value but the path and the dates came from a server or a file: no terminal escapes.
     width = max(len(label) for label, _ in rows) + 2  # the values in one column
     return "\n".join(f"{label + ':':<{width}}{shown(str(value))}" for label, value in rows)
+
+
+def _next_library(tokens: Tokens) -> str | None:
+    """Which ``token --format`` hands these tokens to the API's usual Python library."""
+    fields = asdict(tokens)
+    if for_selling_partner_api(fields):
+        return (
+            "`lwa-loopback token --format header` (the x-amz-access-token header); "
+            "`--format sp-api-env` for python-amazon-sp-api"
+        )
+    if for_ads_api(fields):
+        return "`lwa-loopback token --format ad-api-env` for python-amazon-ad-api"
+    return None
 
 
 def _expiry(seconds_left: int) -> str:

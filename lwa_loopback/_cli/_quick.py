@@ -3,8 +3,10 @@
 Scripts call ``lwa-loopback token`` in loops; with a token that is still valid it only has to
 read a file. Here that case is answered with the standard library alone, before click or the
 rest of the package is imported, in every ``--format`` (``_formats`` writes the output for
-both paths). Anything else, or any doubt (other options, an unknown format, no file, a bad one,
-a token about to expire), goes to the full command, which decides and reports.
+both paths, and checks the values it prints: the client secret from ``LWA_CLIENT_SECRET``, as
+the full command reads it, and ``--ads-profile-id``). Anything else, or any doubt (other
+options, an unknown format, no file, a bad one, a token about to expire, a value that cannot be
+printed), goes to the full command, which decides and reports.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 
 from .. import _paths, _token_json
 from .._defaults import MIN_VALID
+from ..errors import LoginError
 from . import _formats
 
 TYPE_CHECKING = False
@@ -36,51 +39,67 @@ def main() -> None:
 def quick_output(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
     """What ``lwa-loopback token ARGS`` would print without refreshing, or None when only the
     full command can tell."""
-    found = _still_valid(args, environ)
+    found = _answerable(args, environ)
     if found is None:
         return None
-    fields, form = found
-    return _formats.render(
-        form,
-        access_token=fields["access_token"],
-        token_type=fields["token_type"],
-        expires_at=fields["expires_at"],
-        selling_partner_id=fields["selling_partner_id"],
-    )
+    fields, form, ads_profile_id = found
+    try:
+        return _formats.output(
+            form,
+            fields,
+            client_secret=_client_secret(environ),
+            ads_profile_id=ads_profile_id,
+        )
+    except LoginError:
+        return None  # the full command says what is wrong
 
 
 def still_valid_token(args: Sequence[str], environ: Mapping[str, str]) -> str | None:
     """The access token ``lwa-loopback token ARGS`` would print (in its format) without
     refreshing, or None when only the full command can tell."""
-    found = _still_valid(args, environ)
-    return None if found is None else str(found[0]["access_token"])
+    found = _answerable(args, environ)
+    if found is None or found[1] in _formats.LIBRARY_FORMATS:
+        return None
+    return str(found[0]["access_token"])
 
 
-def _still_valid(
+def _client_secret(environ: Mapping[str, str]) -> str | None:
+    """``LWA_CLIENT_SECRET`` as click reads it for the full command: empty is unset."""
+    return environ.get("LWA_CLIENT_SECRET") or None
+
+
+def _answerable(
     args: Sequence[str], environ: Mapping[str, str]
-) -> tuple[dict[str, Any], str] | None:
-    """The token file's fields and the format asked for, when the quick path may answer."""
+) -> tuple[dict[str, Any], str, str | None] | None:
+    """The token file's fields, the format and the Ads profile id asked for, when the quick
+    path may answer: the options understood and checked, the file read, and (for a format that
+    prints the access token) the access token valid for ``--min-valid`` more seconds."""
     options = _token_options(args)
     if options is None:
         return None
-    file, profile, min_valid, form = options
+    file, profile, min_valid, form, ads_profile_id = options
     try:
+        _formats.check(form, client_secret=_client_secret(environ), ads_profile_id=ads_profile_id)
         path = _paths.choose_path(file, profile, environ)
         fields = _token_json.parse(_token_json.loads(_token_json.read(os.path.expanduser(path))))
     except (OSError, ValueError):
-        return None  # the full command says what is wrong
-    if _token_json.expires_within(fields["obtained_at"], fields["expires_at"], min_valid):
+        return None  # the full command says what is wrong (ConfigurationError is a ValueError)
+    if form not in _formats.LIBRARY_FORMATS and _token_json.expires_within(
+        fields["obtained_at"], fields["expires_at"], min_valid
+    ):
         return None
-    return fields, form
+    return fields, form, ads_profile_id
 
 
-_OPTIONS = ("--file", "--profile", "--min-valid", "--format")
+_OPTIONS = ("--file", "--profile", "--min-valid", "--format", "--ads-profile-id")
 
 
-def _token_options(args: Sequence[str]) -> tuple[str | None, str | None, int, str] | None:
-    """``token [--file PATH] [--profile NAME] [--min-valid N] [--format F]``, in any order and
-    either spelling;
-    None for anything else (help, another option, another command, a format it does not know)."""
+def _token_options(
+    args: Sequence[str],
+) -> tuple[str | None, str | None, int, str, str | None] | None:
+    """``token [--file PATH] [--profile NAME] [--min-valid N] [--format F] [--ads-profile-id
+    ID]``, in any order and either spelling; None for anything else (help, another option,
+    another command, a format it does not know)."""
     if not args or args[0] != "token":
         return None
     values: dict[str, str] = {}
@@ -101,6 +120,7 @@ def _token_options(args: Sequence[str]) -> tuple[str | None, str | None, int, st
     except ValueError:
         return None
     form = values.get("--format", _formats.FORMATS[0])
-    if not 0 <= min_valid <= _token_json.MAX_LIFETIME or form not in _formats.FORMATS:
+    if not 0 <= min_valid <= _token_json.MAX_LIFETIME or form not in _formats.ALL_FORMATS:
         return None
-    return values.get("--file"), values.get("--profile"), min_valid, form
+    file, profile = values.get("--file"), values.get("--profile")
+    return file, profile, min_valid, form, values.get("--ads-profile-id")

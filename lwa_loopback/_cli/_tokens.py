@@ -7,6 +7,7 @@ Errors go through ``_exits.handles_errors``, with ``--file`` naming the library'
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from .._token_file import read_token_file
 from .._token_json import MAX_LIFETIME
 from .._tokens import Tokens
 from ._exits import handles_errors
-from ._formats import FORMATS, render
+from ._formats import ALL_FORMATS, FORMATS, LIBRARY_FORMATS, check, output
 from ._output import SETTINGS, say, show_logs
 from ._profiles import profile_option
 from ._profiles import token_file as profile_token_file
@@ -37,8 +38,8 @@ _secret_option = click.option(
     "--client-secret",
     envvar="LWA_CLIENT_SECRET",
     show_envvar=True,
-    help="The client secret, sent with the refresh token. Prefer the environment variable to "
-    "the command line.",
+    help="The client secret, sent with the refresh token (and printed by token's sp-api-* and "
+    "ad-api-* formats). Prefer the environment variable to the command line.",
 )
 
 
@@ -76,10 +77,21 @@ def refresh(token_file: Path | None, profile: str | None, client_secret: str | N
     "form",
     default=FORMATS[0],
     show_default=True,
-    type=click.Choice(FORMATS),
-    help="raw: the token alone. header: 'Authorization: Bearer TOKEN'. json: one line, with "
-    "token_type and expires_at. env: LWA_ACCESS_TOKEN='TOKEN' (and LWA_SELLING_PARTNER_ID), "
-    "single-quoted for a shell's eval.",
+    type=click.Choice(ALL_FORMATS),
+    help="raw: the access token alone. header: 'Authorization: Bearer TOKEN', or "
+    "'x-amz-access-token: TOKEN' for Selling Partner API tokens (sp-api-header: always that). "
+    "json: one line, with token_type and expires_at. env: LWA_ACCESS_TOKEN='TOKEN' (and "
+    "LWA_SELLING_PARTNER_ID). sp-api-env, sp-api-json, ad-api-env, ad-api-json: what "
+    "python-amazon-sp-api and python-amazon-ad-api read, environment lines or their credentials "
+    "object. These print the REFRESH TOKEN, a long-lived secret, on stdout, and the client "
+    "secret only when given to this command (never from the file, which holds none); the json "
+    "ones need it. Shell lines are single-quoted for eval.",
+)
+@click.option(
+    "--ads-profile-id",
+    metavar="ID",
+    help="With ad-api-env or ad-api-json: the Ads profile id to print as AD_API_PROFILE_ID "
+    "(lwa-loopback does not know it; GET /v2/profiles on the Ads API lists them).",
 )
 @_secret_option
 @handles_errors(_FLAGS)
@@ -88,24 +100,29 @@ def token(
     profile: str | None,
     min_valid: int,
     form: str,
+    ads_profile_id: str | None,
     client_secret: str | None,
 ) -> None:
     """Print a valid access token on stdout; refresh it first when it is about to expire.
+
+    The library formats (sp-api-env, ...) print the refresh token instead, and ask nothing.
 
     \b
       curl -H "Authorization: Bearer $(lwa-loopback token)" https://api.amazon.com/user/profile
       lwa-loopback token --format header | curl -H @- https://api.amazon.com/user/profile
       set -a; eval "$(lwa-loopback token --format env)"; set +a
+      set -a; eval "$(lwa-loopback token --format sp-api-env)"; set +a
     """
-    tokens = _valid_tokens(chosen(token_file, profile), min_valid, client_secret)
-    output = render(
-        form,
-        access_token=tokens.access_token,
-        token_type=tokens.token_type,
-        expires_at=tokens.expires_at,
-        selling_partner_id=tokens.selling_partner_id,
+    check(form, client_secret=client_secret, ads_profile_id=ads_profile_id)
+    path = chosen(token_file, profile)
+    if form in LIBRARY_FORMATS:
+        tokens = read_token_file(path)  # the refresh token: no access token needed, none asked
+    else:
+        tokens = _valid_tokens(path, min_valid, client_secret)
+    printed = output(
+        form, asdict(tokens), client_secret=client_secret, ads_profile_id=ads_profile_id
     )
-    click.echo(output, nl=False)
+    click.echo(printed, nl=False)
 
 
 def _valid_tokens(path: Path, min_valid: int, client_secret: str | None) -> Tokens:

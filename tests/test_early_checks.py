@@ -31,7 +31,7 @@ def amazon_cli(tmp_path: Path) -> Cli:
     ("args", "said"),
     [
         (("--client-id", "foo"), "--client-id 'foo' is not an LWA client id"),
-        (("--client-id", " " + LWA_CLIENT_ID), "holds white space or a control character at its start"),
+        (("--client-id", " " + LWA_CLIENT_ID), "or a control character at its start"),
         (
             ("--client-id", "amzn1.sp.solution.0000-1111"),
             "is an SP-API application id, not an LWA client id: pass it as --application-id",

@@ -87,3 +87,5 @@ if __name__ == "__main__":
         asyncio.run(list_profiles(arguments.api_url or ADS_API[arguments.region], token))
     except lwa_loopback.LoginError as error:
         sys.exit(f"error: {error}")
+    except aiohttp.ClientError as error:  # the Ads API call itself (the network, DNS, TLS)
+        sys.exit(f"error: could not reach the Ads API ({error}); check the network or --api-url.")

@@ -32,7 +32,7 @@ P = ParamSpec("P")
 
 def _wait_for_clean_up(done: threading.Event) -> None:
     """Wait, however many more Ctrl+Cs come, for a cancelled call to end: a token request
-    already at the server finishes and its answer is written first (``_asyncio_helpers``); the
+    already at the server finishes and its answer is written first (``unstoppable``); the
     rest of a cancellation only closes sockets. Every step is bounded by its own timeout."""
     while True:
         try:

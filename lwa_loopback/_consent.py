@@ -47,13 +47,14 @@ class Pkce:
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def normalize_scopes(scopes: str | Iterable[str]) -> list[str]:
-    """Split each value on white space, drop duplicates, keep the order given."""
+def normalize_scopes(scopes: str | Iterable[str], example: str = "profile") -> list[str]:
+    """Split each value on white space, drop duplicates, keep the order given; ``example`` is
+    the scope the message suggests when there is none."""
     values = [scopes] if isinstance(scopes, str) else list(scopes)
     found = [scope for value in values for scope in value.split()]
     unique = list(dict.fromkeys(found))
     if not unique:
-        raise ConfigurationError("No scope given: pass at least one `scope`, such as profile.")
+        raise ConfigurationError(f"No scope given: pass at least one `scope`, such as {example}.")
     return unique
 
 

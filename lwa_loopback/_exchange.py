@@ -151,8 +151,8 @@ def _server_error(
     advice = by_grant.get(error) or _ADVICE.get(error, "See {console} for the client's settings.")
     said = f": {clause(description)}" if description else ""
     return ExchangeError(
-        f"{server} refused the token request with {shown(error)} (HTTP {status}){said}. "
-        + advice.format(server=server, console=console),
+        f"{server} refused the {grant_advice.endpoint.removesuffix(' endpoint')} request with "
+        f"{shown(error)} (HTTP {status}){said}. " + advice.format(server=server, console=console),
         error=error,
         description=description,
         status=status,

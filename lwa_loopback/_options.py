@@ -50,10 +50,17 @@ class Option:
     #: Kept in the token file (``sign_in``), for ``login --profile NAME`` to sign in again:
     #: never a secret, and nothing that only concerns one run.
     remembered: bool = True
+    #: The help for one flow, where the option means something else there.
+    help_for: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def flag(self) -> str:
         return self.cli_flag or "--" + self.name.replace("_", "-")
+
+    def help_in(self, flows: Iterable[str]) -> str:
+        """The help a command taking ``flows`` shows: a flow's own, when it is the only one."""
+        taken = [flow for flow in flows if flow in self.flows]
+        return self.help_for.get(taken[0], self.help) if len(taken) == 1 else self.help
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -66,11 +73,17 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "client_secret",
-        "The client secret; without it LWA sends no refresh token (Selling Partner sign-ins and "
-        "client credentials need it). Prefer the environment variable to the command line.",
+        "The client secret; without it LWA sends no refresh token (a Selling Partner sign-in "
+        "needs it). Prefer the environment variable to the command line.",
         envvar="LWA_CLIENT_SECRET",
         flows=frozenset({LOGIN, CLIENT_CREDENTIALS_FLOW, IMPORT}),
         remembered=False,
+        help_for={
+            CLIENT_CREDENTIALS_FLOW: "The client secret (required: client credentials prove who "
+            "asks with it). Prefer the environment variable to the command line.",
+            IMPORT: "The client secret, when the refresh token was issued with one (it is then "
+            "refreshed only with it). Prefer the environment variable to the command line.",
+        },
     ),
     Option(
         "redirect_uri",
@@ -93,6 +106,12 @@ OPTIONS: tuple[Option, ...] = (
         envvar="LWA_SCOPE",
         kind="several",
         flows=EVERY_FLOW,
+        help_for={
+            CLIENT_CREDENTIALS_FLOW: "Scope to ask for (required), such as "
+            "sellingpartnerapi::notifications; repeat it, or separate several by spaces.",
+            IMPORT: "The scopes the refresh token was granted, recorded in the token file "
+            "(optional); repeat it, or separate several by spaces.",
+        },
     ),
     Option(
         "scope_data",

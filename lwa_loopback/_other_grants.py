@@ -88,12 +88,22 @@ def prepare_client(
             request_timeout=check_seconds("request_timeout", options.request_timeout),
             clock=clock,
         ),
-        scope=" ".join(normalize_scopes(scopes)) if scope_required or scopes else "",
+        scope=" ".join(normalize_scopes(scopes, _example_scope(options)))
+        if scope_required or scopes
+        else "",
         scope_data=encode_scope_data(device.scope_data) if device else None,
         codepair_url=endpoints.codepair_url,
         token_file=writable_token_file(options.token_file),
         sign_in=remembered(options),
     )
+
+
+def _example_scope(options: DeviceOptions | ClientCredentialsOptions | ImportOptions) -> str:
+    """A scope of the kind this grant asks for (LWA.md section 7): client credentials serve
+    grantless operations, whose scopes are not a person's profile."""
+    if isinstance(options, ClientCredentialsOptions):
+        return "sellingpartnerapi::notifications"
+    return "profile"
 
 
 async def client_credentials(

@@ -33,7 +33,7 @@ from ._token_file import (
     write_token_file,
 )
 from ._tokens import Tokens
-from .errors import TokenFileError, TokenFileUnusable
+from .errors import ConfigurationError, TokenFileError, TokenFileUnusable
 
 log = logging.getLogger("lwa_loopback")
 
@@ -176,6 +176,17 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
             "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET)."
         )
     _check_token_url(path, current.token_url)
+    if (
+        current.refresh_token is not None
+        and current.client_secret_sent
+        and not (settings.client_secret)
+    ):
+        # Known from the file, so said without a request (which would only come back 401).
+        raise ConfigurationError(
+            f"The token file {path} was signed in with a client secret, and its refresh token "
+            "is refreshed only with it: pass `client_secret` (LWA_CLIENT_SECRET). Nothing was "
+            "sent."
+        )
     client = Client(
         token_url=current.token_url,
         client_id=current.client_id,
@@ -213,9 +224,15 @@ def _check_token_url(path: Path, token_url: str) -> None:
 
 def _no_refresh_token(path: Path, tokens: Tokens) -> TokenFileUnusable:
     expires_at = tokens.expires_at.astimezone(timezone.utc)
+    when = f"{expires_at:%Y-%m-%d %H:%M:%S} UTC"
+    standing = (
+        f"its access token expired at {when}"
+        if tokens.expires_within(0)
+        else f"its access token is valid until {when}"
+    )
     return TokenFileUnusable(
-        f"The token file {path} holds no refresh token, and its access token is valid until "
-        f"{expires_at:%Y-%m-%d %H:%M:%S} UTC: {why_no_refresh_token(tokens)}"
+        f"The token file {path} holds no refresh token, and {standing}: "
+        f"{why_no_refresh_token(tokens)}"
     )
 
 

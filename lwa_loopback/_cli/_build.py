@@ -26,10 +26,12 @@ SECONDS = click.FloatRange(min=0, min_open=True, max=MAX_SECONDS)
 _PATH = click.Path(dir_okay=False, path_type=Path)
 
 
-def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The click option for one login option: same name, default, help and variable."""
+def click_option(
+    option: Option, flows: tuple[str, ...]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click option for one option of ``flows``: same name, default, help and variable."""
     settings: dict[str, Any] = {
-        "help": option.help,
+        "help": option.help_in(flows),
         "envvar": option.envvar,
         "show_envvar": option.envvar is not None,
     }
@@ -40,14 +42,14 @@ def click_option(option: Option) -> Callable[[Callable[..., Any]], Callable[...,
     elif option.kind == "path":
         settings.update(type=_PATH)
     elif option.kind == "seconds":
-        settings.update(type=SECONDS)
+        settings.update(type=SECONDS, metavar="SECONDS")
     elif option.kind == "region":
         settings.update(type=click.Choice(list(REGIONS)))
     if option.default is not None and option.kind != "flag":
         settings.update(default=option.default, show_default=True)
     if option.required:
         # Checked by the library, in its words, so that a profile can supply it.
-        settings["help"] = option.help + " [required]"
+        settings["help"] = settings["help"] + " [required]"
     if option.kind == "flag":  # --x/--no-x: a value saved in a profile can be turned off
         return click.option(f"{option.flag}/--no-{option.flag[2:]}", option.name, **settings)
     return click.option(option.flag, option.name, **settings)
@@ -59,7 +61,7 @@ def add_options(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         for option in reversed(OPTIONS):
             if option.flows & set(flows):
-                command = click_option(option)(command)
+                command = click_option(option, flows)(command)
         return command
 
     return decorate

@@ -42,6 +42,7 @@ DEMO_REDIRECT_URI = "http://127.0.0.1:0/callback"  # port 0: any free port, so i
     default=DEMO_TIMEOUT,
     show_default=True,
     type=SECONDS,
+    metavar="SECONDS",
     help="Seconds to wait for the redirect.",
 )
 @handles_errors()

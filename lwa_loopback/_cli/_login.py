@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     help="The device flow (code-based linking): for a machine with no browser. Open the "
     "address shown on any device and enter the code; no return URL, no client secret.",
 )
-@profile_option
+@profile_option("--out")
 @add_options(LOGIN, DEVICE)
 @click.option("--no-browser", is_flag=True, help="Only print the consent URL; open no browser.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the token file's JSON on stdout.")
@@ -72,10 +72,8 @@ def login(
     --device there is no return URL: open the address shown on any device, enter the code.
     """
     options = option_values()
-    path, saved_in = chosen_file("token_file", token_file, profile)
-    options["token_file"], flow = path, LOGIN
-    if saved_in is not None:
-        options, flow = replayed(options, saved_in)
+    options["token_file"], saved_in, of_profile = chosen_file("token_file", token_file, profile)
+    options, flow = replayed(options, saved_in, profile=of_profile)
     # Options only a browser sign-in takes, given here: they choose that flow (or, beside
     # --device, cannot apply), whatever flow the profile last used.
     browser_only = [name for name in _BROWSER_ONLY if given_on_command_line(name)]

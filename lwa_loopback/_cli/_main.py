@@ -7,6 +7,7 @@ Heavy imports (aiohttp, even asyncio and logging) happen inside the commands tha
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -19,7 +20,28 @@ from ._profiles import profiles
 from ._tokens import refresh, show, token
 
 
-@click.group(context_settings=SETTINGS)
+class _Tool(click.Group):
+    """The tool's group: a usage error click finds (an unknown option, a value out of range)
+    is said in the tool's own style, ``error: ...``, as every other failure is."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        run: Any = super().main  # click types its overloads by standalone_mode's literal value
+        if not standalone_mode:
+            return run(*args, standalone_mode=False, **kwargs)
+        try:
+            code = run(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as exc:
+            command = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else ""
+            hint = f"\nSee '{command} --help' for its options." if command else ""
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Cancelled.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Tool, context_settings=SETTINGS)
 @click.version_option(package_name="lwa-loopback", prog_name="lwa-loopback")
 def main() -> None:
     """Get Login with Amazon (LWA) tokens onto this machine, and keep them useful.

@@ -10,7 +10,7 @@ import click
 
 from .._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
 from .._options import ClientCredentialsOptions, ImportOptions
-from ..errors import shown
+from ..errors import ConfigurationError, shown
 from ._build import add_options, option_values, taken_by
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
@@ -26,7 +26,7 @@ _MAX_PASTED = 64 * 1024
 
 
 @click.command("client-credentials", context_settings=SETTINGS)
-@profile_option
+@profile_option("--out")
 @add_options(CLIENT_CREDENTIALS_FLOW)
 @_JSON
 @handles_errors()
@@ -64,8 +64,24 @@ def run_client_credentials(options: ClientCredentialsOptions, as_json: bool) -> 
         click.echo(tokens.dumps(), nl=False)
 
 
+def _read_refresh_token() -> str:
+    """One line from stdin; on a terminal, asked for and not echoed (it is a credential)."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Paste the refresh token (Atzr|..., not shown) and press Enter: ")
+    pasted = sys.stdin.readline(_MAX_PASTED)
+    if not pasted.strip():
+        raise ConfigurationError(
+            "Nothing was read on standard input: give the refresh token there, as in "
+            "`lwa-loopback import ... < refresh-token.txt`, or run the command in a terminal "
+            "and paste it."
+        )
+    return pasted
+
+
 @click.command("import", context_settings=SETTINGS)
-@profile_option
+@profile_option("--out")
 @add_options(IMPORT)
 @_JSON
 @handles_errors()
@@ -92,9 +108,7 @@ def import_(
     values = option_values()
     values["token_file"] = chosen_file("token_file", token_file, profile)[0]
     options = taken_by(ImportOptions, values)
-    if sys.stdin.isatty():
-        say("Paste the refresh token (Atzr|...) and press Enter:")
-    refresh_token = sys.stdin.readline(_MAX_PASTED)
+    refresh_token = _read_refresh_token()
     show_logs()
     tokens = run_async(lambda: import_with(options, refresh_token))
     say(

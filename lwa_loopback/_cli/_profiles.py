@@ -23,12 +23,15 @@ from ..errors import ConfigurationError
 from ._exits import handles_errors
 from ._output import SETTINGS, say
 
-profile_option = click.option(
-    "--profile",
-    metavar="NAME",
-    help="Use the profile NAME: its own token file, profiles/NAME.json beside the default "
-    "tokens.json (--out/--file win over it). [env var: LWA_PROFILE]",
-)
+
+def profile_option(file_flag: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--profile``, whose help names the command's own token file flag."""
+    return click.option(
+        "--profile",
+        metavar="NAME",
+        help="Use the profile NAME: its own token file, profiles/NAME.json beside the default "
+        f"tokens.json ({file_flag} wins over it). [env var: LWA_PROFILE]",
+    )
 
 
 def given_on_command_line(name: str) -> bool:
@@ -36,27 +39,37 @@ def given_on_command_line(name: str) -> bool:
     return context.get_parameter_source(name) is ParameterSource.COMMANDLINE
 
 
-def token_file(parameter: str, value: Path | None, profile: str | None) -> tuple[Path, Path | None]:
+def token_file(parameter: str, value: Path | None, profile: str | None) -> tuple[Path, Path, bool]:
     """The command's token file (a flag beats a variable, a path beats a profile:
-    ``_paths.choose_path``), and the profile's own file when a profile was named, whose
-    saved options a sign-in replays even when ``--out`` writes elsewhere."""
+    ``_paths.choose_path``), and the file whose saved settings a sign-in replays: the
+    profile's own when a profile was named (even when ``--out`` writes elsewhere), else the
+    token file itself; and whether that is a profile's."""
     from_flag = str(value) if value is not None and given_on_command_line(parameter) else None
-    named = profile or (None if os.environ.get("LWA_TOKEN_FILE") else os.environ.get("LWA_PROFILE"))
+    from_variable = not profile and not os.environ.get("LWA_TOKEN_FILE")
+    named = profile or (os.environ.get("LWA_PROFILE") if from_variable else None)
     try:
         chosen = _paths.choose_path(from_flag, profile, os.environ)
-        saved = _paths.profile_path(named, os.environ) if named else None
+        saved = _paths.profile_path(named, os.environ) if named else chosen
     except ValueError as exc:
-        raise ConfigurationError(f"{exc}: pass a profile name, not a path.") from None
-    return Path(chosen).expanduser(), None if saved is None else Path(saved)
+        source = "--profile" if profile else "LWA_PROFILE"
+        raise ConfigurationError(
+            f"{str(exc)[:1].upper()}{str(exc)[1:]} (from {source}): a profile is a name, never a "
+            "path; for a file of your own, use --out (or --file)."
+        ) from None
+    return Path(chosen).expanduser(), Path(saved).expanduser(), bool(named)
 
 
-def replayed(options: dict[str, Any], path: Path) -> tuple[dict[str, Any], str]:
-    """``options`` with the profile's saved values for those not given on the command line,
-    and the flow that signs in again as the profile's tokens were obtained (a browser sign-in
-    when there is no usable file yet).
+def replayed(
+    options: dict[str, Any], path: Path, *, profile: bool = True
+) -> tuple[dict[str, Any], str]:
+    """``options`` with the saved values of the token file at ``path`` (a profile's, or the
+    one about to be written) for those not given on the command line, and the flow that signs
+    in again as its tokens were obtained (a browser sign-in when there is no usable file yet).
 
     Only what the options table marks as remembered is replayed: a file can be edited, and a
     setting that is never saved (a secret, where to listen, a timeout) must not come from one.
+    A token file that is not a profile's is replayed only for its own client: a client id
+    given on the command line that differs from it starts afresh.
     """
     from .._options import OPTIONS
     from .._token_file import read_token_file
@@ -64,16 +77,27 @@ def replayed(options: dict[str, Any], path: Path) -> tuple[dict[str, Any], str]:
 
     if not path.exists():
         return options, LOGIN
+    whose = "the profile's token file" if profile else f"the token file {path}"
     try:
         saved = read_token_file(path)
     except TokenFileUnusable as exc:
-        say(f"warning: the profile's token file cannot be read, so nothing is replayed: {exc}")
+        say(f"warning: {whose} cannot be read, so none of its settings are used: {exc}")
+        return options, LOGIN
+    if (
+        not profile
+        and given_on_command_line("client_id")
+        and options["client_id"] != (saved.client_id)
+    ):
         return options, LOGIN
     kept = {option.name for option in OPTIONS if option.remembered}
     merged = dict(options)
+    used = []
     for name, value in (saved.sign_in or {}).items():
         if name in kept and name in merged and not given_on_command_line(name):
             merged[name] = (value,) if isinstance(merged[name], tuple) else value
+            used.append(name.replace("_", " "))
+    if used and not profile:
+        say(f"Signing in again with the settings saved in {path}: {', '.join(used)}.")
     return merged, saved.obtained_by.flow
 
 

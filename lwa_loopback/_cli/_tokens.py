@@ -45,7 +45,7 @@ _secret_option = click.option(
 
 @click.command(context_settings=SETTINGS)
 @_file_option
-@profile_option
+@profile_option("--file")
 @_secret_option
 @handles_errors(_FLAGS)
 def refresh(token_file: Path | None, profile: str | None, client_secret: str | None) -> None:
@@ -63,7 +63,7 @@ def refresh(token_file: Path | None, profile: str | None, client_secret: str | N
 
 @click.command(context_settings=SETTINGS)
 @_file_option
-@profile_option
+@profile_option("--file")
 @click.option(
     "--min-valid",
     default=MIN_VALID,
@@ -141,7 +141,7 @@ def _valid_tokens(path: Path, min_valid: int, client_secret: str | None) -> Toke
 
 @click.command(context_settings=SETTINGS)
 @_file_option
-@profile_option
+@profile_option("--file")
 @click.option(
     "--json",
     "as_json",

@@ -64,6 +64,14 @@ OPTIONS: tuple[Option, ...] = (
         remembered=False,
     ),
     Option(
+        "client_auth",
+        "How the client secret goes to a token endpoint that is not LWA's: post (in the form, "
+        "as LWA takes it) or basic (an HTTP Basic Authorization header, RFC 6749 section "
+        "2.3.1: what Authlib and node-oidc-provider expect by default). [default: post]",
+        envvar="LWA_CLIENT_AUTH",
+        flows=frozenset({LOGIN, CLIENT_CREDENTIALS_FLOW, IMPORT}),
+    ),
+    Option(
         "redirect_uri",
         "The exact registered return URL, e.g. http://127.0.0.1:8080/callback; the tool "
         "listens on its host, port and path.",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ._asyncio_helpers import synced, unstoppable
 from ._consent import check_client_id, encode_scope_data, normalize_scopes
 from ._defaults import REGION, REQUEST_TIMEOUT, check_seconds, utcnow
-from ._endpoints import resolve_endpoints
+from ._endpoints import chosen_client_auth, resolve_endpoints
 from ._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
 from ._login_start import writable_token_file
 from ._options import picked, remembered, with_defaults
@@ -81,6 +81,7 @@ def prepare_client(
             region=options["region"],
             request_timeout=check_seconds("request_timeout", options["request_timeout"]),
             clock=clock,
+            client_auth=chosen_client_auth(options.get("client_auth"), endpoints.token_url),
         ),
         scope=" ".join(normalize_scopes(scopes)) if scope_required or scopes else "",
         scope_data=encode_scope_data(options.get("scope_data")),
@@ -94,6 +95,7 @@ async def client_credentials(
     *,
     client_id: str,
     client_secret: str | None = None,
+    client_auth: str | None = None,
     scope: str | Iterable[str] | None = None,
     region: str = REGION,
     token_url: str | None = None,
@@ -103,13 +105,15 @@ async def client_credentials(
 ) -> Tokens:
     """Ask the token endpoint for an access token with the client's own credentials
     (``grant_type=client_credentials``, LWA.md section 7); ``client_secret`` and ``scope`` are
-    required. Written to ``token_file`` when given."""
+    required (``client_auth`` ``"basic"``: the secret in an HTTP Basic header, for a server
+    other than LWA). Written to ``token_file`` when given."""
     given = picked(locals(), CLIENT_CREDENTIALS_FLOW)  # first: before any name is imported here
     from ._exchange import client_credentials_tokens
 
     if not client_secret:
         raise ConfigurationError(
-            "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET)."
+            "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET).",
+            parameter="client_secret",
         )
     prepared = prepare_client(given, CLIENT_CREDENTIALS_FLOW, clock, scope_required=True)
 
@@ -134,6 +138,7 @@ async def import_refresh_token(
     *,
     client_id: str,
     client_secret: str | None = None,
+    client_auth: str | None = None,
     scope: str | Iterable[str] | None = None,
     region: str = REGION,
     token_url: str | None = None,
@@ -162,11 +167,13 @@ async def import_refresh_token(
         tokens = await refresh_tokens(
             prepared.client, refresh_token=refresh_token, scope=prepared.scope, grant=IMPORTED
         )
+        rotated = tokens.refresh_token not in (None, refresh_token)
         tokens = replace(
             tokens,
             # A server that rotates refresh tokens has just revoked the one imported.
             refresh_token=tokens.refresh_token or refresh_token,
             selling_partner_id=selling_partner_id,
+            refresh_token_rotated=rotated,
         )
         return await prepared.keep(tokens)
 

@@ -242,3 +242,15 @@ async def test_client_credentials_on_the_command_line_both_ways(
 
         assert done.exit_code == 0, done.stderr
         assert (lwa.token_requests[0].basic_auth is not None) is (client_auth == "basic")
+
+
+async def test_a_profile_signs_in_again_the_same_way(basic_only: FakeLWA, tmp_path: Path) -> None:
+    first = Cli(tmp_path, basic_only)
+    first.env["LWA_CLIENT_AUTH"] = "basic"
+    assert (await first.login("--profile", "standard")).exit_code == 0
+
+    again = Cli(tmp_path, basic_only)  # no LWA_CLIENT_AUTH: the profile remembers it
+    done = await again.login("--profile", "standard")
+
+    assert done.exit_code == 0, done.stderr
+    assert sent_by_basic(basic_only) and len(basic_only.token_requests) == 2

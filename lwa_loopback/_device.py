@@ -6,7 +6,7 @@ token endpoint, no faster than asked -> tokens -> token file (LWA.md section 7; 
 No listener, no redirect, and no client secret: the device code is the proof.
 
 Which dialect the server speaks is decided from the endpoints before anything is sent
-(``device_dialect``): a code is never shown that the polls could not redeem.
+(``_endpoints.device_dialect``): a code is never shown that the polls could not redeem.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from ._grants import DeviceDialect
     from ._other_grants import GrantPlan
 from .errors import (
-    ConfigurationError,
     ConsentError,
     ExchangeError,
     LoginTimeout,
@@ -112,7 +111,7 @@ async def login_device(
     """Sign in with the device flow and return the tokens (also written to ``token_file``).
 
     LWA's code-based linking, or RFC 8628 on another server: ``codepair_url`` is then its
-    device authorization endpoint (``device_dialect`` says which, from the endpoints).
+    device authorization endpoint (``_endpoints.device_dialect`` says which).
     ``on_code(user_code, verification_uri, expires_in)`` shows the person where to go and what
     to type; the default prints both on stderr, opens the page in a browser when there is one,
     and in a notebook shows them as a link. No client secret is sent: the tokens come with a
@@ -121,6 +120,7 @@ async def login_device(
     anything else. ``pacing`` bounds how fast it polls (tests shorten it).
     """
     given = picked(locals(), DEVICE)  # first: before any name is imported here
+    from ._endpoints import device_dialect
     from ._other_grants import prepare_client
 
     shown_by = on_code or show_code
@@ -132,41 +132,6 @@ async def login_device(
         return await _poll(plan, dialect, pair, pacing)
     finally:
         await _stop_showing(helper)
-
-
-def device_dialect(token_url: str, codepair_url: str, scope_data: str | None) -> DeviceDialect:
-    """The device flow the endpoints speak, known before any code is shown. LWA's code-based
-    linking when either endpoint is Amazon's, or the code pair endpoint sits at LWA's path
-    (a stand-in for LWA, such as ``FakeLWA``); RFC 8628 when ``codepair_url`` names another
-    server's device authorization endpoint. ``ConfigurationError`` when they disagree: LWA's
-    token endpoint redeems only codes from LWA's code pair endpoint."""
-    from yarl import URL
-
-    from ._endpoints import is_amazon
-    from ._grants import LWA_DEVICE, RFC8628_DEVICE
-    from ._regions import CODEPAIR_PATH
-
-    # Amazon's Android SDK spells the path /auth/O2/create/codepair (LWA.md section 8).
-    at_lwa_path = URL(codepair_url).path.rstrip("/").lower() == CODEPAIR_PATH.lower()
-    lwa_codes = at_lwa_path or is_amazon(codepair_url)
-    if is_amazon(token_url) and not lwa_codes:
-        raise ConfigurationError(
-            f"`codepair_url` {codepair_url} is not LWA's code pair endpoint, while `token_url` "
-            "is LWA's, which redeems no other server's device codes: leave `codepair_url` out, "
-            "or give both endpoints of the other server.",
-            parameter="codepair_url",
-            parameters=("token_url",),
-        )
-    if lwa_codes or is_amazon(token_url):
-        return LWA_DEVICE
-    if scope_data is not None:
-        raise ConfigurationError(
-            f"`scope_data` is LWA's own parameter, and {codepair_url} is another server's "
-            "device authorization endpoint (RFC 8628), which takes the scope alone: leave "
-            "`scope_data` out.",
-            parameter="scope_data",
-        )
-    return RFC8628_DEVICE
 
 
 async def _code_pair(plan: GrantPlan, dialect: DeviceDialect, pacing: Pacing) -> CodePair:

@@ -1,5 +1,6 @@
 """Which endpoints a request goes to: the region's, or an override that is safe to send the
-code and the client secret to."""
+code and the client secret to; and what follows from them: how the client secret travels
+(``chosen_client_auth``), and which device flow the server speaks (``device_dialect``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .errors import ConfigurationError, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._grants import ClientAuth
+    from ._grants import ClientAuth, DeviceDialect
 
 
 def resolve_endpoints(
@@ -99,6 +100,37 @@ def chosen_client_auth(name: str | None, token_url: str) -> ClientAuth:
             parameter="client_auth",
         )
     return auth
+
+
+def device_dialect(token_url: str, codepair_url: str, scope_data: str | None) -> DeviceDialect:
+    """The device flow the endpoints speak, known before any code is shown. LWA's code-based
+    linking when either endpoint is Amazon's, or the code pair endpoint sits at LWA's path
+    (a stand-in for LWA, such as ``FakeLWA``); RFC 8628 when ``codepair_url`` names another
+    server's device authorization endpoint. ``ConfigurationError`` when they disagree: LWA's
+    token endpoint redeems only codes from LWA's code pair endpoint."""
+    from ._grants import LWA_DEVICE, RFC8628_DEVICE
+
+    # Amazon's Android SDK spells the path /auth/O2/create/codepair (LWA.md section 8).
+    at_lwa_path = URL(codepair_url).path.rstrip("/").lower() == CODEPAIR_PATH.lower()
+    lwa_codes = at_lwa_path or is_amazon(codepair_url)
+    if is_amazon(token_url) and not lwa_codes:
+        raise ConfigurationError(
+            f"`codepair_url` {codepair_url} is not LWA's code pair endpoint, while `token_url` "
+            "is LWA's, which redeems no other server's device codes: leave `codepair_url` out, "
+            "or give both endpoints of the other server.",
+            parameter="codepair_url",
+            parameters=("token_url",),
+        )
+    if lwa_codes or is_amazon(token_url):
+        return LWA_DEVICE
+    if scope_data is not None:
+        raise ConfigurationError(
+            f"`scope_data` is LWA's own parameter, and {codepair_url} is another server's "
+            "device authorization endpoint (RFC 8628), which takes the scope alone: leave "
+            "`scope_data` out.",
+            parameter="scope_data",
+        )
+    return RFC8628_DEVICE
 
 
 # Every LWA endpoint (consent pages, token endpoints, Seller Central) lives under these.

@@ -160,7 +160,7 @@ DEVICE_CODE: Final = Grant(
 #: RFC 8628's device authorization grant, as standard servers speak it (node-oidc-provider,
 #: Authlib): the URN as ``grant_type``, the ``device_code`` and the client id, no user code.
 #: Its token file stores LWA's name: both are a sign-in on another device, refreshed alike, and
-#: which dialect the server speaks is its ``token_url``'s (``_device.device_dialect``); a new
+#: which dialect the server speaks is its ``token_url``'s (``_endpoints.device_dialect``); a new
 #: name would also make the files unreadable to earlier versions.
 DEVICE_AUTHORIZATION: Final = Grant(
     key="signed in on another device (RFC 8628)",

@@ -22,7 +22,7 @@ from lwa_loopback import (
     read_token_file,
     refresh,
 )
-from lwa_loopback._device import device_dialect
+from lwa_loopback._endpoints import device_dialect
 from lwa_loopback._grants import DEVICE_AUTHORIZATION, LWA_DEVICE, RFC8628_DEVICE
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 

@@ -45,9 +45,12 @@ if TYPE_CHECKING:
     from .errors import ListenError as ListenError
     from .errors import LoginError as LoginError
     from .errors import LoginTimeout as LoginTimeout
+    from .errors import NetworkError as NetworkError
     from .errors import PasteError as PasteError
+    from .errors import ProxyError as ProxyError
     from .errors import TokenFileError as TokenFileError
     from .errors import TokenFileUnusable as TokenFileUnusable
+    from .errors import UnusableAnswer as UnusableAnswer
 
 __all__ = [
     "REGIONS",
@@ -57,11 +60,14 @@ __all__ = [
     "ListenError",
     "LoginError",
     "LoginTimeout",
+    "NetworkError",
     "Pacing",
     "PasteError",
+    "ProxyError",
     "TokenFileError",
     "TokenFileUnusable",
     "Tokens",
+    "UnusableAnswer",
     "client_credentials",
     "client_credentials_sync",
     "default_token_file",
@@ -107,9 +113,12 @@ _HOMES = {
     "ListenError": ".errors",
     "LoginError": ".errors",
     "LoginTimeout": ".errors",
+    "NetworkError": ".errors",
     "PasteError": ".errors",
+    "ProxyError": ".errors",
     "TokenFileError": ".errors",
     "TokenFileUnusable": ".errors",
+    "UnusableAnswer": ".errors",
 }
 
 

@@ -54,7 +54,9 @@ def normalize_scopes(scopes: str | Iterable[str], example: str = "profile") -> l
     found = [scope for value in values for scope in value.split()]
     unique = list(dict.fromkeys(found))
     if not unique:
-        raise ConfigurationError(f"No scope given: pass at least one `scope`, such as {example}.")
+        raise ConfigurationError(
+            f"No scope given: pass at least one `scope`, such as {example}.", parameter="scope"
+        )
     return unique
 
 
@@ -66,10 +68,13 @@ def encode_scope_data(scope_data: str | Mapping[str, Any] | None) -> str | None:
         try:
             scope_data = json.loads(scope_data)
         except ValueError as exc:
-            raise ConfigurationError(f"`scope_data` is not valid JSON: {exc}.") from None
+            raise ConfigurationError(
+                f"`scope_data` is not valid JSON: {exc}.", parameter="scope_data"
+            ) from None
     if not isinstance(scope_data, Mapping):
         raise ConfigurationError(
-            'scope_data must be a JSON object, for example {"profile": {"essential": false}}.'
+            '`scope_data` must be a JSON object, for example {"profile": {"essential": false}}.',
+            parameter="scope_data",
         )
     return json.dumps(scope_data, separators=(",", ":"))
 
@@ -79,12 +84,14 @@ def check_client_id(client_id: str | None) -> None:
         raise ConfigurationError(
             "No client id: pass `client_id`, the security profile's client id "
             "(amzn1.application-oa2-client....). On the command line it can also come from "
-            "LWA_CLIENT_ID, or from the --profile of an earlier sign-in."
+            "LWA_CLIENT_ID, or from the --profile of an earlier sign-in.",
+            parameter="client_id",
         )
     if len(client_id.encode()) > MAX_CLIENT_ID_BYTES:
         raise ConfigurationError(
-            f"The client id is longer than LWA's limit of {MAX_CLIENT_ID_BYTES} bytes: "
-            "copy it again from the LWA console."
+            f"The client id (`client_id`) is longer than LWA's limit of {MAX_CLIENT_ID_BYTES} "
+            "bytes: copy it again from the LWA console.",
+            parameter="client_id",
         )
 
 
@@ -93,13 +100,16 @@ def check_application_id(application_id: str | None) -> str:
     if not application_id or not application_id.strip():
         raise ConfigurationError(
             "A Selling Partner sign-in needs the application id (`application_id`): "
-            "amzn1.sp.solution..., from Seller Central's Developer Central page."
+            "amzn1.sp.solution..., from Seller Central's Developer Central page.",
+            parameter="application_id",
         )
     if len(application_id.encode()) > MAX_CLIENT_ID_BYTES or any(
         c.isspace() or not c.isprintable() for c in application_id
     ):
         raise ConfigurationError(
-            "The application id is malformed: copy it again from Developer Central."
+            "The application id (`application_id`) is malformed: copy it again from Developer "
+            "Central.",
+            parameter="application_id",
         )
     return application_id
 

@@ -47,7 +47,8 @@ def check_seconds(name: str, value: float) -> float:
     ):
         raise ConfigurationError(
             f"`{name}` must be a number of seconds above 0 and at most {MAX_SECONDS:g}, "
-            f"not {value!r}."
+            f"not {value!r}.",
+            parameter=name,
         )
     return float(value)
 
@@ -59,6 +60,7 @@ def check_min_valid(value: float) -> float:
 
     if not isinstance(value, (int, float)) or not 0 <= value <= MAX_LIFETIME:
         raise ConfigurationError(
-            f"`min_valid` must be a number of seconds from 0 to {MAX_LIFETIME}, not {value!r}."
+            f"`min_valid` must be a number of seconds from 0 to {MAX_LIFETIME}, not {value!r}.",
+            parameter="min_valid",
         )
     return float(value)

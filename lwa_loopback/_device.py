@@ -1,8 +1,12 @@
-"""``login_device()``: LWA's code-based linking (the device flow), for a machine with no browser.
+"""``login_device()``: the device flow, for a machine with no browser: LWA's code-based linking,
+or RFC 8628's device authorization grant on another server.
 
 code pair -> the person opens the verification page anywhere and types the code -> poll the
 token endpoint, no faster than asked -> tokens -> token file (LWA.md section 7; RFC 8628).
 No listener, no redirect, and no client secret: the device code is the proof.
+
+Which dialect the server speaks is decided from the endpoints before anything is sent
+(``_endpoints.device_dialect``): a code is never shown that the polls could not redeem.
 """
 
 from __future__ import annotations
@@ -23,13 +27,24 @@ from ._options import DeviceOptions
 from ._tokens import Tokens
 
 if TYPE_CHECKING:
+    from ._grants import DeviceDialect
     from ._other_grants import GrantPlan
-from .errors import ConsentError, ExchangeError, LoginTimeout, seconds, shown
+from .errors import (
+    ConsentError,
+    ExchangeError,
+    LoginTimeout,
+    NetworkError,
+    UnusableAnswer,
+    seconds,
+    shown,
+)
 
 log = logging.getLogger("lwa_loopback")
 
 #: Receives ``(user_code, verification_uri, expires_in)``: shows the person where to go and
 #: what to type. May be ``async def``; it runs beside the polling, which does not wait for it.
+#: ``verification_uri`` is the server's ``verification_uri_complete`` when it sends one (RFC
+#: 8628 section 3.3.1: the page with the code filled in), else its ``verification_uri``.
 OnCode = Callable[[str, str, float], object]
 
 _EXPIRED = ("invalid_code_pair", "expired_token")
@@ -69,6 +84,13 @@ class CodePair:
     verification_uri: str
     expires_in: float
     interval: float
+    #: RFC 8628: the verification page with the user code in it, when the server sends one.
+    verification_uri_complete: str | None = None
+
+    @property
+    def page(self) -> str:
+        """The address to open: the one that carries the code, when there is one."""
+        return self.verification_uri_complete or self.verification_uri
 
 
 async def login_device(
@@ -85,14 +107,16 @@ async def login_device(
     clock: Callable[[], datetime] = utcnow,
     pacing: Pacing = Pacing(),  # frozen: one shared default is safe
 ) -> Tokens:
-    """Sign in with LWA's device flow and return the tokens (also written to ``token_file``).
+    """Sign in with the device flow and return the tokens (also written to ``token_file``).
 
+    LWA's code-based linking, or RFC 8628 on another server: ``codepair_url`` is then its
+    device authorization endpoint (``_endpoints.device_dialect`` says which).
     ``on_code(user_code, verification_uri, expires_in)`` shows the person where to go and what
     to type; the default prints both on stderr, opens the page in a browser when there is one,
     and in a notebook shows them as a link. No client secret is sent: the tokens come with a
     refresh token that refreshes without one. Raises ``ConsentError`` when the person denies,
-    ``LoginTimeout`` when the code expires first, ``ExchangeError`` for anything else.
-    ``pacing`` bounds how fast it polls (tests shorten it).
+    ``LoginTimeout`` when the code expires first, ``ExchangeError`` (or a subclass) for
+    anything else. ``pacing`` bounds how fast it polls (tests shorten it).
     """
     options = DeviceOptions(
         client_id=client_id,
@@ -116,42 +140,48 @@ async def sign_in_on_device(
 ) -> Tokens:
     """``login_device()`` with its options as one checked-by-mypy value (the command line's
     way in)."""
+    from ._endpoints import device_dialect
     from ._other_grants import prepare_client
 
     plan = prepare_client(options, clock, scope_required=True)
-    pair = await _code_pair(plan, pacing)
+    dialect = device_dialect(plan.client.token_url, plan.codepair_url, plan.scope_data)
+    pair = await _code_pair(plan, dialect, pacing)
     helper = asyncio.ensure_future(_show(on_code or show_code, pair))
     try:
-        return await _poll(plan, pair, pacing)
+        return await _poll(plan, dialect, pair, pacing)
     finally:
         await _stop_showing(helper)
 
 
-async def _code_pair(plan: GrantPlan, pacing: Pacing) -> CodePair:
+async def _code_pair(plan: GrantPlan, dialect: DeviceDialect, pacing: Pacing) -> CodePair:
     from ._exchange import post_json
-    from ._grants import CODE_PAIR, CODE_PAIR_RESPONSE_TYPE
 
-    form = {"response_type": CODE_PAIR_RESPONSE_TYPE, "scope": plan.scope}
+    form = {**dialect.code_request, "scope": plan.scope}
     if plan.scope_data is not None:
         form["scope_data"] = plan.scope_data
-    answer = await post_json(plan.client, plan.codepair_url, form, CODE_PAIR)
+    advice = dialect.request_advice
+    answer = await post_json(plan.client, plan.codepair_url, form, advice)
     # Checked before the person sees anything: the code is printed, the page is opened (and
     # under WSL handed to PowerShell), so nothing in them may drive a terminal or a launcher.
     try:
+        complete = answer.get("verification_uri_complete")
         return CodePair(
             user_code=_text(answer, "user_code"),
             device_code=_text(answer, "device_code"),
             # LWA's prose says verification_url; its answers say verification_uri.
-            verification_uri=_page(_text(answer, "verification_uri")),
+            verification_uri=_page(answer, "verification_uri"),
             expires_in=_number(answer.get("expires_in"), 600.0, _LONGEST_CODE_LIFE),
             interval=pacing.interval(answer.get("interval")),
+            verification_uri_complete=None
+            if complete is None
+            else _page(answer, "verification_uri_complete"),
         )
     except ValueError as exc:
-        raise ExchangeError(
-            f"The code pair endpoint {plan.codepair_url} answered with {exc}, so no code was "
-            "shown: check `codepair_url` and `region`.",
-            error="invalid_response",
+        raise UnusableAnswer(
+            f"The {advice.endpoint} {plan.codepair_url} answered with {exc}, so no code was "
+            f"shown. {advice.unusable}",
             status=200,
+            parameters=advice.parameters,
         ) from None
 
 
@@ -164,13 +194,13 @@ def _text(answer: dict[str, Any], key: str) -> str:
     return token_text(value, key)
 
 
-def _page(url: str) -> str:
+def _page(answer: dict[str, Any], key: str) -> str:
     from ._browser import openable_url
 
     try:
-        return openable_url(url)
+        return openable_url(_text(answer, key))
     except ValueError as exc:
-        raise ValueError(f"a verification_uri that cannot be opened safely ({exc})") from None
+        raise ValueError(f"a {key} that cannot be opened safely ({exc})") from None
 
 
 def _number(value: Any, default: float, longest: float) -> float:
@@ -185,7 +215,7 @@ def _number(value: Any, default: float, longest: float) -> float:
     return min(number, longest)
 
 
-async def _poll(plan: GrantPlan, pair: CodePair, pacing: Pacing) -> Tokens:
+async def _poll(plan: GrantPlan, dialect: DeviceDialect, pair: CodePair, pacing: Pacing) -> Tokens:
     """Ask for the tokens every ``interval`` seconds until the person decides or the code
     expires. A poll is idempotent (nothing is spent until the tokens come back), so one that
     fails to connect is simply tried again at the next interval."""
@@ -198,20 +228,26 @@ async def _poll(plan: GrantPlan, pair: CodePair, pacing: Pacing) -> Tokens:
             raise _expired(pair)
         # The poll that brings the tokens spends the device code: once sent, it finishes and
         # its tokens are written, however often Ctrl+C comes meanwhile (then it is cancelled).
-        answer = await unstoppable(_poll_once(plan, pair))
+        answer = await unstoppable(_poll_once(plan, dialect, pair))
         if isinstance(answer, Tokens):
             return answer
         interval = _after_refusal(answer, pair, interval, pacing)
 
 
-async def _poll_once(plan: GrantPlan, pair: CodePair) -> Tokens | ExchangeError:
+async def _poll_once(
+    plan: GrantPlan, dialect: DeviceDialect, pair: CodePair
+) -> Tokens | ExchangeError:
     """One poll, and the token file written when it brings the tokens; the server's refusal is
     returned, not raised, so that a cancellation during a pending poll is not lost in it."""
     from ._exchange import device_tokens
 
     try:
         tokens = await device_tokens(
-            plan.client, device_code=pair.device_code, user_code=pair.user_code, scope=plan.scope
+            plan.client,
+            dialect.grant,
+            device_code=pair.device_code,
+            user_code=pair.user_code if dialect.poll_sends_user_code else None,
+            scope=plan.scope,
         )
     except ExchangeError as exc:
         return exc
@@ -219,16 +255,18 @@ async def _poll_once(plan: GrantPlan, pair: CodePair) -> Tokens | ExchangeError:
 
 
 def _after_refusal(exc: ExchangeError, pair: CodePair, interval: float, pacing: Pacing) -> float:
-    """The interval to wait before the next poll, or the exception that ends the flow."""
+    """The interval to wait before the next poll, or the exception that ends the flow: by the
+    exception's type, or by the server's own ``error`` (RFC 8628 section 3.5)."""
+    if isinstance(exc, NetworkError):
+        # A poll is idempotent: one that got no answer is asked again at the next interval.
+        log.warning("Could not reach the token endpoint; trying again in %s.", seconds(interval))
+        return interval
     if exc.error == "authorization_pending":
         return interval
     if exc.error == "slow_down":
         step = seconds(pacing.slow_down_step)
         log.debug("Polled too fast; waiting %s more from now on.", step)
         return interval + pacing.slow_down_step
-    if exc.error == "network_error":
-        log.warning("Could not reach the token endpoint; trying again in %s.", seconds(interval))
-        return interval
     if exc.error == "access_denied":
         raise ConsentError(
             "The sign-in was refused on the verification page (access_denied). Run the command "
@@ -251,7 +289,7 @@ def _expired(pair: CodePair) -> LoginTimeout:
 async def _show(on_code: OnCode, pair: CodePair) -> None:
     """Run ``on_code`` beside the polling: a plain one on a thread (it may block, as a browser
     launcher does), an ``async def`` one as it is."""
-    await call_back(on_code, pair.user_code, pair.verification_uri, pair.expires_in)
+    await call_back(on_code, pair.user_code, pair.page, pair.expires_in)
 
 
 async def _stop_showing(helper: asyncio.Future[None]) -> None:

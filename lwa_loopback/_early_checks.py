@@ -34,7 +34,8 @@ def check_text(name: str, value: str | None) -> None:
             where = "inside it"
         raise ConfigurationError(
             f"`{name}` {shown(value)!r} holds white space or a control character {where}: LWA "
-            "compares it character by character. Copy it again, without the spaces."
+            "compares it character by character. Copy it again, without the spaces.",
+            parameter=name,
         )
 
 
@@ -46,14 +47,17 @@ def check_client_id_form(client_id: str, *, amazon: bool) -> None:
             f"`client_id` {shown(client_id)!r} is an SP-API application id, not an LWA client "
             "id: pass it as `application_id` (with `sp_api`), and the app's LWA client id "
             "(amzn1.application-oa2-client...., on the app's page in Developer Central, "
-            "View LWA credentials) as `client_id`."
+            "View LWA credentials) as `client_id`.",
+            parameter="client_id",
+            parameters=("application_id", "sp_api"),
         )
     if amazon and not _LWA_CLIENT_ID.fullmatch(client_id):
         raise ConfigurationError(
             f"`client_id` {shown(client_id)!r} is not an LWA client id, which reads "
             "amzn1.application-oa2-client. and hex digits: copy it from the LWA console "
             "(the security profile's Web Settings), or from Developer Central for an SP-API "
-            "app."
+            "app.",
+            parameter="client_id",
         )
 
 
@@ -71,11 +75,15 @@ def check_consent_page(authorize_url: str | None, *, sp_api: bool) -> None:
             f"`authorize_url` {shown(authorize_url)!r} is LWA's consent page ({_LWA_PAGE}), and "
             "`sp_api` signs in on Seller Central's: give Seller Central's consent page "
             f"(...{_SELLER_PAGE}), or leave `authorize_url` out (unset LWA_AUTHORIZE_URL) for "
-            "the region's."
+            "the region's.",
+            parameter="authorize_url",
+            parameters=("sp_api",),
         )
     if not sp_api and path == _SELLER_PAGE:
         raise ConfigurationError(
             f"`authorize_url` {shown(authorize_url)!r} is Seller Central's consent page "
             f"({_SELLER_PAGE}): add `sp_api` for a Selling Partner sign-in, or give LWA's "
-            f"consent page (...{_LWA_PAGE})."
+            f"consent page (...{_LWA_PAGE}).",
+            parameter="authorize_url",
+            parameters=("sp_api",),
         )

@@ -46,7 +46,9 @@ def listener(
     if bind:
         if paste is not False:
             raise ConfigurationError(
-                "`bind` and `paste` exclude each other: paste-back mode listens nowhere."
+                "`bind` and `paste` exclude each other: paste-back mode listens nowhere.",
+                parameter="bind",
+                parameters=("paste",),
             )
         where = parse_bind(bind, resolve)
         _check_bind_port(where, endpoints)
@@ -82,7 +84,8 @@ def _check_bind_port(where: BindAddress, endpoints: Endpoints) -> None:
         raise ConfigurationError(
             f"`bind` {where.given} has port 0, which picks a random free port: no port mapping "
             "can lead the browser there. Name the port the return URL's port is published to "
-            "(8080 for docker run -p 8080:8080), or leave the port out to use the return URL's."
+            "(8080 for docker run -p 8080:8080), or leave the port out to use the return URL's.",
+            parameter="bind",
         )
 
 
@@ -121,7 +124,8 @@ def _bind_port(value: str, port: str) -> int:
 def _bad_bind(value: str, why: str) -> ConfigurationError:
     return ConfigurationError(
         f"`bind` {value!r} is not a HOST[:PORT] to listen on: {why}. For example 0.0.0.0 (every "
-        "IPv4 interface, the return URL's port), 0.0.0.0:8080 or [::]:8080."
+        "IPv4 interface, the return URL's port), 0.0.0.0:8080 or [::]:8080.",
+        parameter="bind",
     )
 
 

@@ -52,6 +52,7 @@ async def login(
     bind: str | None = None,
     scope: str | Iterable[str] | None = None,
     client_secret: str | None = None,
+    client_auth: str | None = None,
     scope_data: str | Mapping[str, Any] | None = None,
     region: str = REGION,
     authorize_url: str | None = None,
@@ -75,6 +76,8 @@ async def login(
     authorization): ``application_id`` is required, and so is ``client_secret``; ``scope`` is
     not used; ``draft`` for an application not yet published. The tokens then carry the
     ``selling_partner_id`` (and, for hybrid apps, ``mws_auth_token``).
+    ``client_auth`` ``"basic"`` sends the client secret in an HTTP Basic header to a token
+    endpoint that is not LWA's (``"post"``, the default: in the form, as LWA takes it).
 
     ``redirect_uri`` is the client's registered return URL on a loopback host (or a name whose
     every address is loopback, as a hosts-file line makes it); with port 0 a free port is
@@ -99,6 +102,7 @@ async def login(
         bind=bind,
         scope=scope,
         client_secret=client_secret,
+        client_auth=client_auth,
         scope_data=scope_data,
         region=region,
         authorize_url=authorize_url,
@@ -180,7 +184,8 @@ async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Ou
         raise LoginTimeout(
             f"No redirect reached {return_url} within {seconds(timeout)}. Finish the sign-in "
             "in the browser sooner (or raise `timeout`), and check that the LWA console lists "
-            f"exactly {return_url} as an Allowed Return URL."
+            f"exactly {return_url} as an Allowed Return URL.",
+            parameters=("timeout",),
         ) from None
 
 

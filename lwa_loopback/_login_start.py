@@ -30,7 +30,8 @@ from ._consent import (
 )
 from ._defaults import check_seconds, utcnow
 from ._early_checks import check_client_id_form, check_consent_page, check_text
-from ._endpoints import is_amazon, resolve_endpoints
+from ._endpoints import chosen_client_auth, is_amazon, resolve_endpoints
+from ._grants import SECRET_IN_FORM, ClientAuth
 from ._listen import listener, say_where
 from ._loopback import (
     Resolver,
@@ -81,6 +82,8 @@ class LoginPlan:
     return_url: ReturnUrl | None = None
     #: The options worth keeping in the token file (``_options.remembered``).
     sign_in: dict[str, str | bool] = field(default_factory=dict)
+    #: How the client secret travels (``client_auth``).
+    client_auth: ClientAuth = SECRET_IN_FORM
 
     @property
     def code_param(self) -> str:
@@ -97,6 +100,7 @@ class LoginPlan:
             region=self.region,
             request_timeout=self.request_timeout,
             clock=self.clock,
+            client_auth=self.client_auth,
         )
 
 
@@ -142,6 +146,7 @@ def prepare(
         draft=options.draft,
         return_url=return_url,
         sign_in=remembered(options),
+        client_auth=chosen_client_auth(options.client_auth, endpoints.token_url),
     )
 
 
@@ -149,13 +154,18 @@ def _seller_app(options: LoginOptions) -> str | None:
     """The SP-API application id when ``sp_api`` is asked for, after its own checks."""
     if not options.sp_api:
         if options.draft:
-            raise ConfigurationError("`draft` applies to a Selling Partner sign-in (`sp_api`).")
+            raise ConfigurationError(
+                "`draft` applies to a Selling Partner sign-in (`sp_api`).",
+                parameter="draft",
+                parameters=("sp_api",),
+            )
         return None
     if not options.client_secret:
         raise ConfigurationError(
             "A Selling Partner sign-in needs the client secret (`client_secret`, or "
             "LWA_CLIENT_SECRET): Seller Central's consent page has no PKCE, so the code is "
-            "exchanged with the secret alone."
+            "exchanged with the secret alone.",
+            parameter="client_secret",
         )
     return check_application_id(options.application_id)
 
@@ -164,7 +174,8 @@ def _return_url(redirect_uri: str | None) -> str:
     if not redirect_uri:
         raise ConfigurationError(
             "No return URL: pass `redirect_uri`, exactly as registered for the client "
-            "(for example http://127.0.0.1:8080/callback)."
+            "(for example http://127.0.0.1:8080/callback).",
+            parameter="redirect_uri",
         )
     return redirect_uri
 
@@ -196,12 +207,15 @@ def writable_token_file(token_file: str | os.PathLike[str] | None) -> Path | Non
         path = Path(token_file).expanduser()
         check_writable(path)
     except TokenFileUnusable as exc:  # no way to lock it here
-        raise ConfigurationError(str(exc)) from None
+        raise ConfigurationError(
+            str(exc), parameter="token_file", parameters=exc.parameters
+        ) from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: "~user" with no such user
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ConfigurationError(
             f"Cannot write the token file {token_file}: {reason}. Choose another path "
-            "(`token_file`)."
+            "(`token_file`).",
+            parameter="token_file",
         ) from None
     return path
 

@@ -106,16 +106,22 @@ def check_redirect_uri(redirect_uri: str) -> URL:
     try:
         url = URL(redirect_uri)
     except ValueError as exc:
-        raise ConfigurationError(f"The redirect URI {redirect_uri!r} is not a URL: {exc}.") from exc
+        raise ConfigurationError(
+            f"The redirect URI (`redirect_uri`) {redirect_uri!r} is not a URL: {exc}.",
+            parameter="redirect_uri",
+        ) from exc
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
-            f"The redirect URI {redirect_uri!r} must start with http:// or https:// and name a "
-            "host, for example http://127.0.0.1:8080/callback (registered in the LWA console as "
-            "an Allowed Return URL)."
+            f"The redirect URI (`redirect_uri`) {redirect_uri!r} must start with http:// or "
+            "https:// and name a host, for example http://127.0.0.1:8080/callback (registered in "
+            "the LWA console as an Allowed Return URL).",
+            parameter="redirect_uri",
         )
     if url.fragment or url.user or url.password:
         raise ConfigurationError(
-            f"The redirect URI {redirect_uri!r} must not hold a #fragment or user:password@."
+            f"The redirect URI (`redirect_uri`) {redirect_uri!r} must not hold a #fragment or "
+            "user:password@.",
+            parameter="redirect_uri",
         )
     return url
 

@@ -86,6 +86,14 @@ OPTIONS: tuple[Option, ...] = (
         },
     ),
     Option(
+        "client_auth",
+        "How the client secret goes to a token endpoint that is not LWA's: post (in the form, "
+        "as LWA takes it) or basic (an HTTP Basic Authorization header, RFC 6749 section "
+        "2.3.1: what Authlib and node-oidc-provider expect by default). [default: post]",
+        envvar="LWA_CLIENT_AUTH",
+        flows=frozenset({LOGIN, CLIENT_CREDENTIALS_FLOW, IMPORT}),
+    ),
+    Option(
         "redirect_uri",
         "The exact registered return URL, e.g. http://127.0.0.1:8080/callback; the tool "
         "listens on its host, port and path.",
@@ -259,6 +267,7 @@ class LoginOptions(_Common):
     redirect_uri: str | None = None
     bind: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    client_auth: str | None = None
     scope_data: ScopeData = None
     authorize_url: str | None = None
     sp_api: bool = False
@@ -283,6 +292,7 @@ class ClientCredentialsOptions(_Common):
     """``client_credentials()``'s options, as given."""
 
     client_secret: str | None = field(default=None, repr=False)
+    client_auth: str | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +300,7 @@ class ImportOptions(_Common):
     """``import_refresh_token()``'s options, as given."""
 
     client_secret: str | None = field(default=None, repr=False)
+    client_auth: str | None = None
     selling_partner_id: str | None = None
 
 

@@ -22,7 +22,7 @@ from ._asyncio_helpers import synced, unstoppable
 from ._consent import check_client_id, encode_scope_data, normalize_scopes
 from ._defaults import REGION, REQUEST_TIMEOUT, check_seconds, utcnow
 from ._early_checks import check_client_id_form, check_text
-from ._endpoints import is_amazon, resolve_endpoints
+from ._endpoints import chosen_client_auth, is_amazon, resolve_endpoints
 from ._login_start import writable_token_file
 from ._options import ClientCredentialsOptions, DeviceOptions, ImportOptions, remembered
 from ._tokens import Tokens
@@ -70,6 +70,7 @@ def prepare_client(
     device = options if isinstance(options, DeviceOptions) else None
     # The device code is the proof: the device flow sends no secret (LWA.md).
     secret = None if isinstance(options, DeviceOptions) else options.client_secret
+    auth = None if isinstance(options, DeviceOptions) else options.client_auth
     endpoints = resolve_endpoints(
         options.region,
         token_url=options.token_url,
@@ -87,6 +88,7 @@ def prepare_client(
             region=options.region,
             request_timeout=check_seconds("request_timeout", options.request_timeout),
             clock=clock,
+            client_auth=chosen_client_auth(auth, endpoints.token_url),
         ),
         scope=" ".join(normalize_scopes(scopes, _example_scope(options)))
         if scope_required or scopes
@@ -110,6 +112,7 @@ async def client_credentials(
     *,
     client_id: str,
     client_secret: str | None = None,
+    client_auth: str | None = None,
     scope: str | Iterable[str] | None = None,
     region: str = REGION,
     token_url: str | None = None,
@@ -119,10 +122,12 @@ async def client_credentials(
 ) -> Tokens:
     """Ask the token endpoint for an access token with the client's own credentials
     (``grant_type=client_credentials``, LWA.md section 7); ``client_secret`` and ``scope`` are
-    required. Written to ``token_file`` when given."""
+    required (``client_auth`` ``"basic"``: the secret in an HTTP Basic header, for a server
+    other than LWA). Written to ``token_file`` when given."""
     options = ClientCredentialsOptions(
         client_id=client_id,
         client_secret=client_secret,
+        client_auth=client_auth,
         scope=scope,
         region=region,
         token_url=token_url,
@@ -140,7 +145,8 @@ async def ask_with_client_credentials(
 
     if not options.client_secret:
         raise ConfigurationError(
-            "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET)."
+            "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET).",
+            parameter="client_secret",
         )
     prepared = prepare_client(options, clock, scope_required=True)
 
@@ -165,6 +171,7 @@ async def import_refresh_token(
     *,
     client_id: str,
     client_secret: str | None = None,
+    client_auth: str | None = None,
     scope: str | Iterable[str] | None = None,
     region: str = REGION,
     token_url: str | None = None,
@@ -179,6 +186,7 @@ async def import_refresh_token(
     options = ImportOptions(
         client_id=client_id,
         client_secret=client_secret,
+        client_auth=client_auth,
         scope=scope,
         region=region,
         token_url=token_url,
@@ -210,11 +218,13 @@ async def import_with(
         tokens = await refresh_tokens(
             prepared.client, refresh_token=refresh_token, scope=prepared.scope, grant=IMPORTED
         )
+        rotated = tokens.refresh_token not in (None, refresh_token)
         tokens = replace(
             tokens,
             # A server that rotates refresh tokens has just revoked the one imported.
             refresh_token=tokens.refresh_token or refresh_token,
             selling_partner_id=selling_partner_id,
+            refresh_token_rotated=rotated,
         )
         return await prepared.keep(tokens)
 

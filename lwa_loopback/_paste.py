@@ -56,7 +56,8 @@ async def wait_for_paste(reader: Reader, timeout: float) -> str:
     except asyncio.TimeoutError:
         raise LoginTimeout(
             f"Nothing was pasted within {seconds(timeout)}. Run the command again and paste "
-            "the address sooner (or raise `timeout`): the code in it lives only 5 minutes."
+            "the address sooner (or raise `timeout`): the code in it lives only 5 minutes.",
+            parameters=("timeout",),
         ) from None
 
 

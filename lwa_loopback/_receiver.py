@@ -24,7 +24,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from . import _pages
 from ._loopback import BACKLOG, ReturnUrl
 from ._redirect import Outcome, read_redirect
-from ._tls import looks_like_tls, tls_on_plain_hint
+from ._tls import TLS_HINT_PARAMETERS, looks_like_tls, tls_on_plain_hint
 
 log = logging.getLogger("lwa_loopback")
 
@@ -129,7 +129,7 @@ class Receiver:
         # Said once: a browser retrying the https address must not flood the terminal.
         if not self._told_about_tls:
             self._told_about_tls = True
-            log.warning(tls_on_plain_hint(str(self._return_url)))
+            log.warning(tls_on_plain_hint(str(self._return_url)), extra=TLS_HINT_PARAMETERS)
 
     async def _callback(self, request: web.Request) -> web.StreamResponse:
         # DNS rebinding: a page on another name must not be able to drive the callback. The

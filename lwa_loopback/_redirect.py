@@ -98,9 +98,12 @@ def refused_error(outcome: Refused, server: str = "Login with Amazon") -> Consen
         + advice.format(server=server),
         error=outcome.error,
         description=outcome.description,
+        parameters=_ADVICE_PARAMETERS.get(outcome.error, ()),
     )
 
 
+#: The parameters the advice below names, by the server's ``error``.
+_ADVICE_PARAMETERS = {"invalid_scope": ("scope",), "invalid_request": ("client_id", "redirect_uri")}
 _CONSENT_ADVICE = {
     "access_denied": "The sign-in was cancelled or refused: run the command again, choose Allow.",
     "invalid_scope": "A scope is unknown or not enabled for this client: check `scope`.",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._asyncio_helpers import synced, unstoppable
 from ._defaults import (
@@ -24,7 +25,7 @@ from ._defaults import (
     utcnow,
 )
 from ._endpoints import server_name
-from ._grants import CLIENT_CREDENTIALS
+from ._grants import CLIENT_CREDENTIALS, RENEWAL, refresh_advice
 from ._token_file import (
     default_token_file,
     locked,
@@ -34,6 +35,9 @@ from ._token_file import (
 )
 from ._tokens import Tokens
 from .errors import ConfigurationError, TokenFileError, TokenFileUnusable
+
+if TYPE_CHECKING:
+    from ._grants import ClientAuth
 
 log = logging.getLogger("lwa_loopback")
 
@@ -173,19 +177,21 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
     if current.obtained_by is CLIENT_CREDENTIALS and not settings.client_secret:
         raise TokenFileUnusable(
             f"The token file {path} holds client-credentials tokens, which are renewed by "
-            "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET)."
+            "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET).",
+            parameters=("client_secret",),
         )
     _check_token_url(path, current.token_url)
     if (
         current.refresh_token is not None
         and current.client_secret_sent
-        and not (settings.client_secret)
+        and not settings.client_secret
     ):
         # Known from the file, so said without a request (which would only come back 401).
         raise ConfigurationError(
             f"The token file {path} was signed in with a client secret, and its refresh token "
             "is refreshed only with it: pass `client_secret` (LWA_CLIENT_SECRET). Nothing was "
-            "sent."
+            "sent.",
+            parameter="client_secret",
         )
     client = Client(
         token_url=current.token_url,
@@ -194,11 +200,17 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
         region=current.region,
         request_timeout=settings.request_timeout,
         clock=settings.clock,
+        client_auth=_client_auth(path, current),
     )
     if current.refresh_token is None:
-        new = await client_credentials_tokens(client, scope=current.scope)
+        new = await client_credentials_tokens(client, scope=current.scope, grant=RENEWAL)
     else:
-        new = await refresh_tokens(client, refresh_token=current.refresh_token, scope=current.scope)
+        new = await refresh_tokens(
+            client,
+            refresh_token=current.refresh_token,
+            scope=current.scope,
+            advice=refresh_advice(current.refresh_token_rotated),
+        )
     # The file keeps whole seconds: return exactly what it will hold (and err on the early side).
     obtained_at = new.obtained_at.replace(microsecond=0)
     new = replace(
@@ -214,11 +226,27 @@ def _check_token_url(path: Path, token_url: str) -> None:
     from .errors import ConfigurationError
 
     try:
-        checked_endpoint("its token_url", token_url)
+        checked_endpoint(None, token_url, what="its token_url")
     except ConfigurationError as exc:
         raise TokenFileUnusable(
             f"The token file {path} cannot be refreshed: {exc} Nothing was sent. Run "
-            "`lwa-loopback login ...` to make a new one."
+            "`lwa-loopback login ...` to make a new one.",
+            parameters=exc.parameters,
+        ) from None
+
+
+def _client_auth(path: Path, tokens: Tokens) -> ClientAuth:
+    """How the sign-in sent the client secret (its ``client_auth``, kept in ``sign_in``): a
+    refresh sends it the same way."""
+    from ._endpoints import chosen_client_auth
+    from .errors import ConfigurationError
+
+    name = (tokens.sign_in or {}).get("client_auth")
+    try:
+        return chosen_client_auth(name if isinstance(name, str) else None, tokens.token_url)
+    except ConfigurationError as exc:
+        raise TokenFileUnusable(
+            f"The token file {path} cannot be refreshed: its sign_in's {exc} Nothing was sent."
         ) from None
 
 

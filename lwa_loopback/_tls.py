@@ -25,6 +25,10 @@ _LOOPBACK_NAMES = "localhost 127.0.0.1 ::1"
 _LOOPBACK_SAN = "DNS:localhost,IP:127.0.0.1,IP:::1"
 
 
+#: The parameters the messages here name (``errors.LoginError.parameters``).
+_NAMED = ("certfile", "keyfile", "paste")
+
+
 def make_a_certificate(host: str) -> str:
     """How to make a certificate for ``host``: the loopback names and literals together, or
     the one name (a hosts-file name such as sp-dev.example) or address the return URL has."""
@@ -61,7 +65,9 @@ def server_context(
         raise ConfigurationError(
             f"The redirect URI {return_url} is https://, so it must be served over TLS: pass "
             "`certfile` and `keyfile` naming a certificate "
-            f"for its host. {make_a_certificate(return_url.url.host or '')}"
+            f"for its host. {make_a_certificate(return_url.url.host or '')}",
+            parameter="certfile",
+            parameters=_NAMED,
         )
     import ssl  # here: a plain http:// login (most of them) never needs it
 
@@ -74,14 +80,20 @@ def server_context(
             f"Cannot use the certificate {certfile}"
             + (f" with the key {keyfile}" if keyfile else "")
             + f": {reason}. Give a PEM certificate and its unencrypted PEM key "
-            f"(`certfile`, `keyfile`). {make_a_certificate(return_url.url.host or '')}"
+            f"(`certfile`, `keyfile`). {make_a_certificate(return_url.url.host or '')}",
+            parameter="certfile",
+            parameters=_NAMED,
         ) from None
     return context
 
 
 def note_unused(certfile: Path | None, keyfile: Path | None, why: str) -> None:
     if certfile is not None or keyfile is not None:
-        log.warning("The certificate and key (`certfile`, `keyfile`) are not used: %s.", why)
+        log.warning(
+            "The certificate and key (`certfile`, `keyfile`) are not used: %s.",
+            why,
+            extra={"parameters": _NAMED},
+        )
 
 
 def _no_password() -> str:
@@ -94,6 +106,10 @@ def looks_like_tls(first_bytes: bytes) -> bool:
     if not first_bytes or first_bytes[0] != _TLS_HANDSHAKE:
         return False
     return len(first_bytes) < 2 or first_bytes[1] == _TLS_MAJOR
+
+
+#: The log record's ``extra`` for ``tls_on_plain_hint``: the parameters it names.
+TLS_HINT_PARAMETERS = {"parameters": _NAMED}
 
 
 def tls_on_plain_hint(return_url: str) -> str:

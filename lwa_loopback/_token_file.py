@@ -165,7 +165,8 @@ def read_token_file(path: str | os.PathLike[str]) -> Tokens:
     except FileNotFoundError:
         raise TokenFileUnusable(
             f"No token file at {target}. Run `lwa-loopback login ...` first "
-            "(or pass `token_file`: the path login wrote)."
+            "(or pass `token_file`: the path login wrote).",
+            parameters=("token_file",),
         ) from None
     except _token_json.Refused as exc:
         raise TokenFileUnusable(

@@ -105,6 +105,8 @@ def parse(data: Any) -> dict[str, Any]:
         fields["expires_at"] = computed if expires_at is None else parse_iso(str(expires_at))
         sent = data.get("client_secret_sent")
         fields["client_secret_sent"] = sent if isinstance(sent, bool) else None
+        rotated = data.get("refresh_token_rotated")
+        fields["refresh_token_rotated"] = rotated if isinstance(rotated, bool) else None
         # Files written before the grant was recorded came from a browser sign-in.
         fields["grant"] = stored_grant(str(data.get("grant", AUTHORIZATION_CODE.stored))).stored
         for name in ("selling_partner_id", "mws_auth_token"):

@@ -28,7 +28,9 @@ class Tokens:
     ``authorization_code``, ``selling_partner_code``, ``device_code``, ``client_credentials``,
     ``imported_refresh_token``); ``obtained_by`` is that grant itself. Selling Partner API
     sign-ins also keep ``selling_partner_id`` (whose tokens these are) and, for hybrid apps,
-    ``mws_auth_token``.
+    ``mws_auth_token``. ``refresh_token_rotated`` is what the refreshes so far showed of the
+    server: True once one brought a new refresh token (it rotates them, and may have revoked
+    the old one), False when each kept it, None before any refresh.
     """
 
     access_token: str = field(repr=False)
@@ -48,6 +50,7 @@ class Tokens:
     #: The options the tokens were obtained with, never a secret: ``login --profile NAME``
     #: signs in again with them.
     sign_in: dict[str, str | bool] | None = None
+    refresh_token_rotated: bool | None = None
 
     def __post_init__(self) -> None:
         if self.expires_at is _COMPUTED:
@@ -64,19 +67,29 @@ class Tokens:
 
     def with_access_token(self, new: Tokens) -> Tokens:
         """``new``'s access token, keeping this refresh token when the server sent none back
-        (standard servers may rotate it: a new one replaces the old)."""
+        (standard servers may rotate it: a new one replaces the old), and what this refresh
+        showed of the server (``refresh_token_rotated``)."""
         kept = replace(
             new,
             grant=self.grant,
             selling_partner_id=self.selling_partner_id,
             mws_auth_token=self.mws_auth_token,
             sign_in=self.sign_in,
+            refresh_token_rotated=self.rotation_after(new.refresh_token),
         )
         if new.refresh_token is not None:
             return kept
         return replace(
             kept, refresh_token=self.refresh_token, client_secret_sent=self.client_secret_sent
         )
+
+    def rotation_after(self, answered: str | None) -> bool | None:
+        """``refresh_token_rotated`` once a refresh of this refresh token answered
+        ``answered`` (None: no refresh token in the answer): True for good once it changed."""
+        if self.refresh_token is None:
+            return self.refresh_token_rotated
+        changed = answered is not None and answered != self.refresh_token
+        return bool(self.refresh_token_rotated) or changed
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -95,6 +108,8 @@ class Tokens:
             del data["refresh_token"]
         if self.client_secret_sent is not None:
             data["client_secret_sent"] = self.client_secret_sent
+        if self.refresh_token_rotated is not None:
+            data["refresh_token_rotated"] = self.refresh_token_rotated
         data["grant"] = self.grant
         for name in ("selling_partner_id", "mws_auth_token", "sign_in"):
             if getattr(self, name) is not None:

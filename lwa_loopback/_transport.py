@@ -2,8 +2,9 @@
 answered within a size limit, retried only when it provably never left this machine.
 
 A connection refused proves nothing was sent; anything later may have spent a single-use code,
-so it is never sent twice. Every failure becomes an ``ExchangeError`` with advice for the grant
-that was asked for (``_grants.Advice``).
+so it is never sent twice. Every failure becomes an ``ExchangeError`` subclass with advice for
+the grant that was asked for (``_grants.Advice``): ``NetworkError`` when no answer came,
+``ProxyError`` when the proxy refused, ``UnusableAnswer`` for a body that cannot be read.
 
 The answer is read within ``MAX_BODY``, counted after decompression: LWA's answers are under
 4 KiB, so a server (or a proxy in between) that sends an endless body, or a small gzip body that
@@ -15,6 +16,7 @@ a bounded amount at a time.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
 import ssl
@@ -23,15 +25,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 
 from ._defaults import REQUEST_TIMEOUT, utcnow
-from ._grants import Advice
+from ._grants import SECRET_IN_BASIC, SECRET_IN_FORM, Advice, ClientAuth
 from ._proxy import Proxy, proxy_for
 from ._token_json import MAX_FILE_SIZE
-from .errors import ExchangeError, seconds, shown
+from .errors import NetworkError, ProxyError, UnusableAnswer, seconds, shown
 
 log = logging.getLogger("lwa_loopback")
 
@@ -51,18 +53,37 @@ class Client:
     region: str = ""
     request_timeout: float = REQUEST_TIMEOUT
     clock: Callable[[], datetime] = utcnow
+    #: How the secret travels, when there is one (``_endpoints.chosen_client_auth``).
+    client_auth: ClientAuth = SECRET_IN_FORM
 
-    def _form(self, grant: dict[str, str]) -> dict[str, str]:
+    def _credentials(self, grant: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+        """The request's form and headers, with the client's credentials: the one place that
+        adds them. Without a secret, the client id goes in the form (a public client); with
+        one, both go in the form or in an HTTP Basic header, never both ways (RFC 6749 section
+        2.3: one method per request)."""
+        if self.client_secret and self.client_auth is SECRET_IN_BASIC:
+            return dict(grant), {"Authorization": basic_authorization(self)}
         form = {**grant, "client_id": self.client_id}
         if self.client_secret:
             form["client_secret"] = self.client_secret
-        return form
+        return form, {}
+
+
+def basic_authorization(client: Client) -> str:
+    """RFC 6749 section 2.3.1: the client id and the secret, each form-urlencoded (a space as
+    %20, which every decoder reads back), joined by a colon, in base64."""
+    assert client.client_secret is not None
+    pair = f"{quote(client.client_id, safe='')}:{quote(client.client_secret, safe='')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
 async def post(
-    client: Client, form: dict[str, str], advice: Advice, url: str | None = None
+    client: Client, grant: dict[str, str], advice: Advice, url: str | None = None
 ) -> tuple[int, bytes]:
+    """POST ``grant`` (with the client's credentials) to ``url``, the token endpoint unless
+    given: its status and body."""
     target = url or client.token_url
+    form, credentials = client._credentials(grant)
     # Read per request, as curl does: a library caller may set the variables at run time.
     proxy = proxy_for(target, os.environ)
     timeout = aiohttp.ClientTimeout(total=client.request_timeout)
@@ -76,51 +97,57 @@ async def post(
                 # Never follow a redirect: it would carry the code and the client secret to
                 # an address nobody checked (and past the https-only rule for --token-url).
                 async with session.post(
-                    target, data=form, allow_redirects=False, **_through(proxy, target)
+                    target,
+                    data=form,
+                    allow_redirects=False,
+                    **_through(proxy, target, credentials),
                 ) as response:
                     _check_proxy_answer(proxy, target, response.status, advice)
                     return response.status, await _read(client, response, advice)
             except aiohttp.ClientHttpProxyError as exc:
-                # The proxy refused the tunnel: nothing reached the token endpoint.
+                # The proxy refused the tunnel: nothing reached the token endpoint. Its cause is
+                # left out: the request it records carries the proxy's credentials.
                 raise _proxy_refused(target, proxy, exc.status, exc.message, advice) from None
             except aiohttp.ClientConnectorCertificateError as exc:
                 raise _network_error(
                     target, _refused_certificate(exc, proxy), exc, advice, proxy, _TRUST_HINT
-                ) from None
+                ) from exc
             except aiohttp.ClientSSLError as exc:
                 # Nothing was sent, but a handshake that failed fails the same way again.
                 raise _network_error(
                     target, "the TLS handshake failed", exc, advice, proxy
-                ) from None
+                ) from exc
             except aiohttp.ClientConnectorError as exc:
                 if attempt == CONNECT_ATTEMPTS:
                     raise _network_error(
                         target, _could_not_connect(exc), exc, advice, proxy
-                    ) from None
+                    ) from exc
                 log.debug("Could not connect to the token endpoint; trying again.")
                 await asyncio.sleep(_RETRY_DELAY * attempt)
-            except asyncio.TimeoutError:
+            except asyncio.TimeoutError as exc:
                 raise _network_error(
                     target,
                     f"no answer within {seconds(client.request_timeout)}",
                     None,
                     advice,
                     proxy,
-                ) from None
+                ) from exc
             except (aiohttp.ClientError, ssl.SSLError) as exc:
-                raise _network_error(target, "the connection failed", exc, advice, proxy) from None
+                raise _network_error(
+                    target, "the connection failed", exc, advice, proxy
+                ) from _without_request(exc)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _through(proxy: Proxy | None, target: str) -> dict[str, Any]:
-    """The request's proxy options. Through a CONNECT tunnel (https) the credentials go to the
-    proxy alone; a plain http request is handed to the proxy whole, so they ride in its own
-    headers (and the proxy removes them)."""
+def _through(proxy: Proxy | None, target: str, headers: dict[str, str]) -> dict[str, Any]:
+    """The request's ``headers`` and proxy options. Through a CONNECT tunnel (https) the
+    proxy's credentials go to the proxy alone; a plain http request is handed to the proxy
+    whole, so they ride in its own headers (and the proxy removes them)."""
     if proxy is None:
-        return {}
+        return {"headers": headers}
     if target.lower().startswith("https:"):
-        return {"proxy": proxy.url, "proxy_headers": dict(proxy.headers)}
-    return {"proxy": proxy.url, "headers": dict(proxy.headers)}
+        return {"proxy": proxy.url, "proxy_headers": dict(proxy.headers), "headers": headers}
+    return {"proxy": proxy.url, "headers": {**headers, **proxy.headers}}
 
 
 def _check_proxy_answer(proxy: Proxy | None, target: str, status: int, advice: Advice) -> None:
@@ -128,6 +155,13 @@ def _check_proxy_answer(proxy: Proxy | None, target: str, status: int, advice: A
     # as the answer, and 407 comes only from a proxy.
     if proxy is not None and status == 407:
         raise _proxy_refused(target, proxy, status, "", advice)
+
+
+def _without_request(exc: BaseException) -> BaseException | None:
+    """The cause worth keeping: none for an error that records the request (a response
+    aiohttp could not parse), whose headers may carry the client secret (HTTP Basic) or the
+    proxy's credentials."""
+    return None if isinstance(exc, aiohttp.ClientResponseError) else exc
 
 
 def _refused_certificate(exc: aiohttp.ClientConnectorError, proxy: Proxy | None) -> str:
@@ -152,20 +186,20 @@ async def _read(client: Client, response: aiohttp.ClientResponse, advice: Advice
     try:
         return await read_bounded(response)
     except BodyTooLarge:
-        raise ExchangeError(
-            f"The token endpoint {client.token_url} sent an answer larger than "
-            f"{MAX_BODY // 1024} KiB (decompressed); token answers are a few KiB, so it was "
+        raise UnusableAnswer(
+            f"The {advice.endpoint} {response.url} sent an answer larger than "
+            f"{MAX_BODY // 1024} KiB (decompressed); its answers are a few KiB, so it was "
             f"not read further. {advice.network}",
-            error="invalid_response",
             status=response.status,
+            parameters=advice.parameters,
         ) from None
     except (UnknownEncoding, zlib.error) as exc:
-        raise ExchangeError(
-            f"The token endpoint {client.token_url} sent an answer in a coding it was not "
+        raise UnusableAnswer(
+            f"The {advice.endpoint} {response.url} sent an answer in a coding it was not "
             f"offered, or a broken one ({shown(str(exc))}). {advice.network}",
-            error="invalid_response",
             status=response.status,
-        ) from None
+            parameters=advice.parameters,
+        ) from exc
 
 
 def _network_error(
@@ -175,13 +209,13 @@ def _network_error(
     advice: Advice,
     proxy: Proxy | None = None,
     hint: str = "",
-) -> ExchangeError:
+) -> NetworkError:
     detail = f" ({type(exc).__name__}: {exc})" if exc is not None and str(exc) else ""
     via = f" (through the proxy {proxy.url})" if proxy is not None else ""
-    return ExchangeError(
+    return NetworkError(
         f"The {advice.endpoint} {url}{via}: {what}{detail}. "
         f"{hint}{_proxy_advice(url, proxy)}{advice.network}",
-        error="network_error",
+        parameters=advice.parameters,
     )
 
 
@@ -190,7 +224,7 @@ _GATEWAY_ERRORS = frozenset({502, 503, 504})
 
 def _proxy_refused(
     url: str, proxy: Proxy | None, status: int, reason: str, advice: Advice
-) -> ExchangeError:
+) -> NetworkError | ProxyError:
     assert proxy is not None  # only a proxy answers a tunnel
     said = f"HTTP {status} {shown(reason)}".rstrip()
     if status != 407:
@@ -204,12 +238,13 @@ def _proxy_refused(
             f"the proxy {proxy.url} asks for a user name and password ({said}), and "
             f"{proxy.variable} has none: give them as http://USER:PASSWORD@HOST:PORT"
         )
-    return ExchangeError(
+    # A gateway error may pass (the device flow polls on through network errors); a refusal
+    # (407, 403) lasts until the settings change.
+    kind = NetworkError if status in _GATEWAY_ERRORS else ProxyError
+    return kind(
         f"The {advice.endpoint} {url}: {what}. {_proxy_advice(url, proxy)}{advice.network}",
-        # A gateway error may pass (the device flow polls on through network errors); a refusal
-        # (407, 403) lasts until the settings change.
-        error="network_error" if status in _GATEWAY_ERRORS else "proxy_error",
         status=status,
+        parameters=advice.parameters,
     )
 
 

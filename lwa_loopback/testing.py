@@ -34,6 +34,11 @@ It serves LWA's other grants as strictly:
   ``hybrid_app``, ``interactive`` and ``consent_error`` change what it does);
 - client credentials: ``grant_type=client_credentials`` with the secret and a scope gets an
   access token and the scope granted, never a refresh token.
+
+And as a standard server, as strictly as Authlib and node-oidc-provider:
+``FakeLWA(dialect="rfc8628")`` speaks RFC 8628's device flow (``codepair_url`` is its device
+authorization endpoint; ``device_client_public = False`` makes the device client confidential),
+and ``FakeLWA(client_auth="basic")`` takes the client secret only in an HTTP Basic header.
 """
 
 from ._fake import FAKE_APPLICATION_ID as FAKE_APPLICATION_ID

@@ -29,7 +29,7 @@ FIELDS: dict[str, Any] = {
     "refresh_token": "Atzr|refresh",
     "token_type": "bearer",
     "expires_at": datetime(2026, 1, 1, tzinfo=timezone.utc),
-    "client_id": "amzn1.application-oa2-client.x",
+    "client_id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
     "scope": "",
     "grant": SELLING_PARTNER.stored,
     "selling_partner_id": "A2EXAMPLE",

@@ -24,7 +24,7 @@ import lwa_loopback
 from lwa_loopback._exchange import Client, refresh_tokens
 from lwa_loopback._loopback import is_loopback_host as is_loopback
 from lwa_loopback._proxy import proxy_for
-from lwa_loopback.errors import ConfigurationError, ExchangeError
+from lwa_loopback.errors import ConfigurationError, ExchangeError, NetworkError, ProxyError
 from lwa_loopback.testing import FakeLWA
 
 from ._cli_process import Cli, Finished
@@ -415,7 +415,8 @@ async def test_wrong_proxy_credentials_are_a_407_naming_the_proxy_not_the_creden
     monkeypatch.setenv("HTTPS_PROXY", auth_proxy.url(USER, PASSWORD[::-1]))
     error = await refresh_failing(path, lwa)
     message = str(error)
-    assert error.status == 407 and error.error == "proxy_error"
+    assert error.status == 407 and isinstance(error, ProxyError) and error.error is None
+    assert error.__cause__ is None  # the request aiohttp recorded carries the credentials
     assert f"the proxy {auth_proxy.shown} refused the user name and password" in message
     assert "HTTPS_PROXY" in message and "NO_PROXY" in message
     assert_nothing_secret(auth_proxy.log.read_text())
@@ -460,7 +461,8 @@ async def test_a_tunnel_the_proxy_cannot_open_is_its_502(
         monkeypatch.setenv("HTTPS_PROXY", proxy.url(USER, PASSWORD))
         error = await refresh_failing(path, lwa)
     assert error.status == 502
-    assert error.error == "network_error"  # a gateway's error may pass: the device flow polls on
+    # A gateway's error may pass: the device flow polls on through a NetworkError.
+    assert isinstance(error, NetworkError) and error.error is None
     assert f"the proxy {proxy.shown} did not open the connection to it (HTTP 502" in str(error)
 
 

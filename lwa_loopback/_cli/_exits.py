@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..errors import LoginError, TokenFileError
-from ._output import LOGIN_FLAGS, in_flags, say
+from ._output import FLAGS, in_flags, say
 from ._signals import Terminated
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -22,9 +22,10 @@ EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def handles_errors(
-    flags: Mapping[str, str] = LOGIN_FLAGS,
+    flags: Mapping[str, str] = FLAGS,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Wrap a command: library errors are printed with ``flags`` naming its parameters."""
+    """Wrap a command: library errors are printed with ``flags`` naming the parameters each
+    declares (``LoginError.parameters``)."""
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
@@ -35,12 +36,12 @@ def handles_errors(
                 # The code is spent: these tokens exist nowhere else, so they go to stdout.
                 click.echo(exc.tokens.dumps(), nl=False)
                 say(
-                    f"error: {in_flags(str(exc), flags)}\nThe tokens are printed on stdout "
-                    "above: save them now, they cannot be fetched again."
+                    f"error: {in_flags(str(exc), exc.parameters, flags)}\nThe tokens are "
+                    "printed on stdout above: save them now, they cannot be fetched again."
                 )
                 sys.exit(exc.exit_code)
             except LoginError as exc:
-                say(f"error: {in_flags(str(exc), flags)}")
+                say(f"error: {in_flags(str(exc), exc.parameters, flags)}")
                 sys.exit(exc.exit_code)
             except KeyboardInterrupt:
                 say("Cancelled.")

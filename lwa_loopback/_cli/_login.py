@@ -45,6 +45,7 @@ def login(
     as_json: bool,
     client_id: str | None,
     client_secret: str | None,
+    client_auth: str | None,
     redirect_uri: str | None,
     bind: str | None,
     scope: tuple[str, ...],

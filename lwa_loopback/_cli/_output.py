@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import click
 
-from .._options import LOGIN_OPTIONS
+from .._options import OPTIONS
 from ..errors import seconds
 
 SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-#: How the library's parameters are spelled on the command line (``login``'s, by default).
-LOGIN_FLAGS: Mapping[str, str] = {option.name: option.flag for option in LOGIN_OPTIONS}
-_PARAMETER = re.compile(r"`([a-z_]+)`")
+#: How the library's parameters are spelled on the command line: each option's flag (the
+#: token commands name `token_file` --file instead).
+FLAGS: Mapping[str, str] = {option.name: option.flag for option in OPTIONS}
 
 
-def in_flags(message: str, flags: Mapping[str, str] = LOGIN_FLAGS) -> str:
-    """A library message with its parameters (`token_file`) named as the command's flags."""
-    return _PARAMETER.sub(lambda m: flags.get(m.group(1), m.group(0)), message)
+def in_flags(message: str, parameters: Iterable[str], flags: Mapping[str, str] = FLAGS) -> str:
+    """A library message with the parameters it names, as its exception (or log record)
+    declares them (``errors.LoginError.parameters``), written as the command's flags: `token_file`
+    becomes --out. A parameter the command has no flag for keeps the library's name."""
+    for name in parameters:
+        flag = flags.get(name)
+        if flag is not None:
+            message = message.replace(f"`{name}`", flag)
+    return message
 
 
 def say(message: str) -> None:
@@ -30,13 +35,14 @@ def say(message: str) -> None:
 _LOG_HANDLER = "lwa-loopback status lines"
 
 
-def show_logs(flags: Mapping[str, str] = LOGIN_FLAGS) -> None:
+def show_logs(flags: Mapping[str, str] = FLAGS) -> None:
     """Status lines from the library go to stderr as they happen; a warning says so."""
     import logging
 
     class StatusLines(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            message = in_flags(record.getMessage(), flags)
+            parameters = getattr(record, "parameters", ())
+            message = in_flags(record.getMessage(), parameters, flags)
             if record.levelno >= logging.WARNING:
                 lowered = message[:1].lower() + message[1:] if message[1:2].islower() else message
                 message = f"warning: {lowered}"

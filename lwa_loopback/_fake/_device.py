@@ -1,13 +1,28 @@
-"""The fake's device flow, Amazon's code-based linking (LWA.md section 7): code pairs, the page
-where a person types the user code, and what each poll of the token endpoint gets.
+"""The fake's device flow, Amazon's code-based linking (LWA.md section 7) or, with
+``FakeLWA(dialect="rfc8628")``, RFC 8628's device authorization grant as standard servers speak
+it: code pairs, the page where a person types the user code, and what each poll gets.
+
+LWA's dialect:
 
     POST /auth/o2/create/codepair   response_type=device_code, client_id, scope[, scope_data]
-    GET  /code[?user_code=...]      the page to type the code on
-    POST /code                      user_code, decision=allow|deny
     POST /auth/o2/token             grant_type=device_code, device_code, user_code, client_id
 
+RFC 8628's (the other dialect's endpoint answers 404, as a server without it does):
+
+    POST /oauth/device_authorization   client_id[, scope] (section 3.1; nothing of LWA's)
+    POST /auth/o2/token                grant_type=urn:ietf:params:oauth:grant-type:device_code,
+                                       device_code, client_id (section 3.4)
+
+Both:
+
+    GET  /code[?user_code=...]      the page to type the code on (RFC 8628's answer also
+                                    links it with the code: verification_uri_complete)
+    POST /code                      user_code, decision=allow|deny
+
 RFC 8628 names the poll answers: authorization_pending, slow_down (and 5 seconds more between
-polls from then on), access_denied; a pair past its lifetime is LWA's invalid_code_pair.
+polls from then on), access_denied; a pair past its lifetime is LWA's invalid_code_pair, or
+RFC 8628's expired_token. A device client that is not public (``device_client_public``
+False, RFC 8628 only) must authenticate on both requests, or gets 401 invalid_client.
 """
 
 from __future__ import annotations
@@ -21,7 +36,7 @@ from typing import Protocol
 from aiohttp import web
 from yarl import URL
 
-from .._grants import CODE_PAIR_RESPONSE_TYPE
+from .._grants import LWA_DEVICE
 from .._regions import CODEPAIR_PATH
 from . import _device_page
 from ._rules import (
@@ -33,9 +48,14 @@ from ._rules import (
     token_error,
     with_basic_auth,
     wrong_client,
+    wrong_client_auth,
 )
 
 VERIFICATION_PATH = "/code"
+#: RFC 8628's device authorization endpoint (its section 3.1 example path).
+DEVICE_AUTHORIZATION_PATH = "/oauth/device_authorization"
+LWA_DIALECT, RFC8628_DIALECT = "lwa", "rfc8628"
+DIALECTS = (LWA_DIALECT, RFC8628_DIALECT)
 # RFC 8628 section 3.5: each slow_down adds 5 seconds to the interval the client must keep.
 SLOW_DOWN_STEP = 5.0
 # Amazon's user codes are a few capital letters and digits; these leave out the ones a person
@@ -49,6 +69,9 @@ class _Fake(Protocol):
 
     client_id: str
     client_secret: str
+    client_auth: str
+    dialect: str
+    device_client_public: bool
     clock: Callable[[], float]
     device_interval: float
     device_code_lifetime: int
@@ -86,8 +109,18 @@ class DeviceFlow:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(CODEPAIR_PATH, self._codepair)
+        app.router.add_post(DEVICE_AUTHORIZATION_PATH, self._codepair)
         app.router.add_get(VERIFICATION_PATH, self._page)
         app.router.add_post(VERIFICATION_PATH, self._submit)
+
+    @property
+    def standard(self) -> bool:
+        return self._fake.dialect == RFC8628_DIALECT
+
+    @property
+    def path(self) -> str:
+        """Where this fake hands out code pairs, in its dialect."""
+        return DEVICE_AUTHORIZATION_PATH if self.standard else CODEPAIR_PATH
 
     # -- the person's decision ---------------------------------------------------------------
     def decide(self, user_code: str, decision: str) -> None:
@@ -107,18 +140,32 @@ class DeviceFlow:
                 return pair
         return None
 
-    # -- POST /auth/o2/create/codepair -------------------------------------------------------
+    # -- POST /auth/o2/create/codepair, or RFC 8628's /oauth/device_authorization ------------
     async def _codepair(self, request: web.Request) -> web.Response:
         fake = self._fake
         form = await form_fields(request)
         basic = basic_auth(request.headers.get("Authorization"))
         fake.requests.append(SeenRequest(request.method, request.path, form, basic))
-        if wrong_client(with_basic_auth(form, basic), fake.client_id, fake.client_secret):
+        if request.path != self.path:  # the other dialect's endpoint: this server has none
+            raise web.HTTPNotFound()
+        refused = wrong_client_auth(form, fake.client_auth)
+        if refused is not None:
+            return refused
+        merged = with_basic_auth(form, basic)
+        if wrong_client(merged, fake.client_id, fake.client_secret):
             return client_authentication_failed()
-        problem = _codepair_problem(form)
+        if not self.client_proved(merged):
+            return client_authentication_failed()
+        problem = _standard_problem(form) if self.standard else _codepair_problem(form)
         if problem is not None:
             return token_error(400, "invalid_request", problem)
-        return self._hand_out(" ".join(form["scope"].split()))
+        return self._hand_out(" ".join(form.get("scope", "").split()))
+
+    def client_proved(self, form: Mapping[str, str]) -> bool:
+        """A public device client needs no secret; one registered as confidential (RFC 8628
+        allows it, LWA does not) must send it (checked against the client's by then)."""
+        fake = self._fake
+        return fake.device_client_public or not self.standard or "client_secret" in form
 
     def _hand_out(self, scope: str) -> web.Response:
         fake = self._fake
@@ -130,16 +177,17 @@ class DeviceFlow:
             interval=fake.device_interval,
         )
         self._pairs[pair.device_code] = pair
-        return json_response(
-            200,
-            {
-                "user_code": pair.user_code,
-                "device_code": pair.device_code,
-                "verification_uri": str(fake.url.with_path(VERIFICATION_PATH)),
-                "expires_in": fake.device_code_lifetime,
-                "interval": fake.device_interval,
-            },
-        )
+        page = fake.url.with_path(VERIFICATION_PATH)
+        answer = {
+            "user_code": pair.user_code,
+            "device_code": pair.device_code,
+            "verification_uri": str(page),
+            "expires_in": fake.device_code_lifetime,
+            "interval": fake.device_interval,
+        }
+        if self.standard:  # RFC 8628 section 3.3.1; LWA sends none (LWA.md section 8)
+            answer["verification_uri_complete"] = str(page.with_query(user_code=pair.user_code))
+        return json_response(200, answer)
 
     def _new_user_code(self) -> str:
         taken = {pair.user_code for pair in self._pairs.values()}
@@ -148,22 +196,25 @@ class DeviceFlow:
             if code not in taken:
                 return code
 
-    # -- POST /auth/o2/token, grant_type=device_code -----------------------------------------
+    # -- POST /auth/o2/token, grant_type=device_code (or RFC 8628's URN) --------------------
     def redeem(self, form: Mapping[str, str]) -> DevicePair | web.Response:
-        """The approved pair, now spent; or the error this poll gets."""
+        """The approved pair, now spent; or the error this poll gets. LWA's dialect needs the
+        user code with the device code; RFC 8628's the device code alone."""
         device_code, user_code = form.get("device_code"), form.get("user_code")
-        if not device_code or not user_code:
+        if not device_code or (not user_code and not self.standard):
             return token_error(400, "invalid_request", "device_code and user_code are required")
         pair = self._pairs.get(device_code)
-        if pair is None or pair.spent or pair.user_code != user_code:
+        wrong_user_code = not self.standard and pair is not None and pair.user_code != user_code
+        if pair is None or pair.spent or wrong_user_code:
             return token_error(
                 400, "invalid_grant", "The request has an invalid grant parameter : device_code"
             )
         return self._poll(pair, self._fake.clock())
 
-    @staticmethod
-    def _poll(pair: DevicePair, now: float) -> DevicePair | web.Response:
+    def _poll(self, pair: DevicePair, now: float) -> DevicePair | web.Response:
         if now > pair.expires_at:
+            if self.standard:
+                return token_error(400, "expired_token", "The device_code has expired")
             return token_error(400, "invalid_code_pair", "The code pair has expired")
         too_soon = pair.last_poll is not None and now - pair.last_poll < pair.interval
         pair.last_poll = now
@@ -201,13 +252,23 @@ class DeviceFlow:
 
 
 def _codepair_problem(form: Mapping[str, str]) -> str | None:
-    if form.get("response_type") != CODE_PAIR_RESPONSE_TYPE:
-        return f"response_type must be {CODE_PAIR_RESPONSE_TYPE}"
+    expected = LWA_DEVICE.code_request["response_type"]
+    if form.get("response_type") != expected:
+        return f"response_type must be {expected}"
     if not form.get("scope", "").split():
         return "scope is required"
     scope_data = form.get("scope_data")
     if scope_data is not None and not _is_json_object(scope_data):
         return "scope_data must be a JSON object"
+    return None
+
+
+def _standard_problem(form: Mapping[str, str]) -> str | None:
+    """RFC 8628 section 3.1 takes the client id and a scope. A real server ignores what it does
+    not know; the fake refuses LWA's own fields, so that a client mixing the dialects is seen."""
+    mixed = sorted({"response_type", "scope_data"} & set(form))
+    if mixed:
+        return f"{', '.join(mixed)}: not a parameter of the device authorization request"
     return None
 
 

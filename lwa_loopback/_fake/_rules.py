@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from yarl import URL
@@ -142,13 +143,33 @@ def same_secret(given: str, expected: str) -> bool:
 
 
 def basic_auth(header: str | None) -> tuple[str, str] | None:
+    """The client id and secret of an HTTP Basic header, each percent-decoded (RFC 6749 section
+    2.3.1 has them form-urlencoded first; Authlib and node-oidc-provider decode them so)."""
     if not header or not header.lower().startswith("basic "):
         return None
     try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
     except ValueError:
         return None
-    return user, password
+    return unquote(user), unquote(password)
+
+
+#: How the fake's client is registered to send its secret (``FakeLWA(client_auth=...)``), as
+#: RFC 7591's ``token_endpoint_auth_method`` names it.
+CLIENT_AUTH_METHODS = {"post": "client_secret_post", "basic": "client_secret_basic"}
+
+
+def wrong_client_auth(form: Mapping[str, str], client_auth: str) -> web.Response | None:
+    """A client registered for HTTP Basic that sends its secret in the form is refused, as
+    Authlib refuses it (the method is the client's registration, not the client's choice);
+    LWA's way, ``post``, takes either."""
+    if client_auth == "basic" and "client_secret" in form:
+        return token_error(
+            401,
+            "invalid_client",
+            "The client is registered for client_secret_basic, not client_secret_post",
+        )
+    return None
 
 
 def with_basic_auth(form: Mapping[str, str], basic: tuple[str, str] | None) -> dict[str, str]:

@@ -3,7 +3,9 @@
 It serves LWA's consent page (``_authorize.py``), the token endpoint for every grant (here),
 the device flow (``_device.py``), and Seller Central's consent page (``_seller_central.py``)
 and self-authorization (``_self_authorization.py``), checking what LWA.md says LWA checks,
-never less.
+never less. Two switches make it a standard server instead, as strict as the software people
+run (Authlib, node-oidc-provider): ``dialect="rfc8628"`` (the device flow of RFC 8628) and
+``client_auth="basic"`` (a client registered for HTTP Basic).
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ from aiohttp import web
 from yarl import URL
 
 from .._asyncio_helpers import LoopThread
-from .._grants import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, REFRESH_TOKEN
-from .._regions import CODEPAIR_PATH
+from .._grants import (
+    AUTHORIZATION_CODE,
+    CLIENT_CREDENTIALS,
+    DEVICE_AUTHORIZATION,
+    DEVICE_CODE,
+    REFRESH_TOKEN,
+)
 from ._authorize import AUTHORIZE_PATH, ConsentPage
-from ._device import DeviceFlow
+from ._device import DIALECTS, LWA_DIALECT, DeviceFlow
 from ._request_log import request_logger
 from ._rules import (
+    CLIENT_AUTH_METHODS,
     Grant,
     SeenRequest,
     TokenFailure,
@@ -36,6 +44,7 @@ from ._rules import (
     token_error,
     with_basic_auth,
     wrong_client,
+    wrong_client_auth,
 )
 from ._self_authorization import SELF_AUTHORIZATION_PATH, SelfAuthorization
 from ._seller_central import SELLER_CENTRAL_PATH, SellerCentral
@@ -69,7 +78,22 @@ class FakeLWA:
         device_code_lifetime: int = 600,
         port: int = 0,
         request_log: Callable[[str], None] | None = None,
+        dialect: str = LWA_DIALECT,
+        client_auth: str = "post",
     ) -> None:
+        if dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, not {dialect!r}")
+        if client_auth not in CLIENT_AUTH_METHODS:
+            raise ValueError(f"client_auth must be basic or post, not {client_auth!r}")
+        #: The device flow spoken: "lwa" (code-based linking) or "rfc8628" (a standard server's).
+        self.dialect = dialect
+        #: How the client is registered to send its secret: "post" (LWA: the form, or an HTTP
+        #: Basic header) or "basic" (HTTP Basic only; a secret in the form is refused with 401
+        #: invalid_client, as Authlib refuses it).
+        self.client_auth = client_auth
+        #: With ``dialect="rfc8628"``: False registers the device client as confidential, so
+        #: both its requests must carry the client secret (401 invalid_client without).
+        self.device_client_public = True
         self.client_id = client_id
         self.client_secret = client_secret
         #: Allowed return URLs; None accepts any http:// loopback URL (handy with port 0).
@@ -142,7 +166,9 @@ class FakeLWA:
 
     @property
     def codepair_url(self) -> str:
-        return str(self.url.with_path(CODEPAIR_PATH))
+        """Where the device flow starts: LWA's code pair endpoint, or with
+        ``dialect="rfc8628"`` the device authorization endpoint."""
+        return str(self.url.with_path(self._device.path))
 
     @property
     def seller_central_url(self) -> str:
@@ -172,13 +198,14 @@ class FakeLWA:
 
     @property
     def codepair_requests(self) -> list[SeenRequest]:
-        return [r for r in self.requests if r.path == CODEPAIR_PATH]
+        """The requests for a code pair (or, RFC 8628, to the device authorization endpoint)."""
+        return [r for r in self.requests if r.path == self._device.path]
 
     @property
     def device_polls(self) -> list[SeenRequest]:
-        """Token requests of the device flow (``grant_type=device_code``)."""
-        polls = DEVICE_CODE.grant_type
-        return [r for r in self.token_requests if r.params.get("grant_type") == polls]
+        """Token requests of the device flow (``grant_type=device_code``, or RFC 8628's URN)."""
+        polls = (DEVICE_CODE.grant_type, DEVICE_AUTHORIZATION.grant_type)
+        return [r for r in self.token_requests if r.params.get("grant_type") in polls]
 
     @property
     def seller_central_requests(self) -> list[SeenRequest]:
@@ -257,6 +284,9 @@ class FakeLWA:
         failure = await failure_answer(self.token_failure, self.slow_seconds)
         if failure is not None:
             return failure
+        refused = wrong_client_auth(form, self.client_auth)
+        if refused is not None:
+            return refused
         form = with_basic_auth(form, basic)
         if wrong_client(form, self.client_id, self.client_secret):
             return client_authentication_failed()
@@ -269,7 +299,8 @@ class FakeLWA:
             return self._code_grant(form, confidential=confidential)
         if grant_type == REFRESH_TOKEN.grant_type:
             return self._refresh_grant(form, confidential=confidential)
-        if grant_type == DEVICE_CODE.grant_type:
+        device_grant = DEVICE_CODE if self.dialect == LWA_DIALECT else DEVICE_AUTHORIZATION
+        if grant_type == device_grant.grant_type:
             return self._device_grant(form)
         if grant_type == CLIENT_CREDENTIALS.grant_type:
             return self._client_credentials_grant(form, confidential=confidential)
@@ -305,11 +336,15 @@ class FakeLWA:
         return self._tokens(token if self.refresh_returns_refresh_token else None, scope=None)
 
     def _device_grant(self, form: Mapping[str, str]) -> web.Response:
+        if not self._device.client_proved(form):
+            return client_authentication_failed()
         pair = self._device.redeem(form)
         if isinstance(pair, web.Response):
             return pair
-        # Code-based linking's refresh tokens are refreshed with the client id alone (LWA.md).
-        return self._tokens(self.issue_refresh_token(confidential=False), scope=pair.scope)
+        # Code-based linking's refresh tokens are refreshed with the client id alone (LWA.md),
+        # even when a secret came; a confidential device client's (RFC 8628 only) with it.
+        confidential = self._device.standard and not self.device_client_public
+        return self._tokens(self.issue_refresh_token(confidential=confidential), scope=pair.scope)
 
     def _client_credentials_grant(
         self, form: Mapping[str, str], *, confidential: bool

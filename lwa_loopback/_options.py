@@ -89,7 +89,7 @@ OPTIONS: tuple[Option, ...] = (
         "client_auth",
         "How the client secret goes to a token endpoint that is not LWA's: post (in the form, "
         "as LWA takes it) or basic (an HTTP Basic Authorization header, RFC 6749 section "
-        "2.3.1: what Authlib and node-oidc-provider expect by default). [default: post]",
+        "2.3.1, which standard servers such as Authlib expect by default). [default: post]",
         envvar="LWA_CLIENT_AUTH",
         flows=frozenset({LOGIN, CLIENT_CREDENTIALS_FLOW, IMPORT}),
     ),

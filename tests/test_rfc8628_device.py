@@ -133,7 +133,11 @@ async def test_lwas_token_endpoint_with_another_code_pair_endpoint_shows_no_code
 
     with pytest.raises(ConfigurationError) as caught:
         await login_device(
-            **options(standard, token_file, token_url="https://api.amazon.com/auth/o2/token"),
+            **{
+                **options(standard, token_file, token_url="https://api.amazon.com/auth/o2/token"),
+                # LWA's form: Amazon's endpoints check it first.
+                "client_id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
+            },
             on_code=shown,
         )
 

@@ -22,18 +22,23 @@ _LWA_PAGE = "/ap/oa"
 _SELLER_PAGE = "/apps/authorize/consent"
 
 
-def check_text(name: str, value: str | None) -> None:
-    """An id or a URL holds no white space or control character anywhere: copied with a space
-    or a line break, it is a different value to LWA."""
+def check_text(name: str, value: str | None, *, secret: bool = False) -> None:
+    """An id, a URL or the client secret holds no white space or control character anywhere:
+    copied with a space or a line break, it is a different value to LWA. A secret is never
+    quoted back."""
     if value is None:
         return
-    bad = [c for c in value if c.isspace() or not c.isprintable()]
-    if bad:
+    stray = value != value.strip()  # copied with the line's end, or a space before it
+    hidden = any(not c.isprintable() for c in value)  # tabs, line breaks, controls
+    # An id or a URL never holds a space; a secret may, inside (RFC 6749 appendix A.2: VSCHAR).
+    spaced = " " in value and not secret
+    if stray or hidden or spaced:
         where = "at its end" if value.rstrip() != value else "at its start"
         if value.strip() == value:
             where = "inside it"
+        quoted = "" if secret else f" {shown(value)!r}"
         raise ConfigurationError(
-            f"`{name}` {shown(value)!r} holds white space or a control character {where}: LWA "
+            f"`{name}`{quoted} holds white space or a control character {where}: LWA "
             "compares it character by character. Copy it again, without the spaces.",
             parameter=name,
         )
@@ -58,6 +63,23 @@ def check_client_id_form(client_id: str, *, amazon: bool) -> None:
             "(the security profile's Web Settings), or from Developer Central for an SP-API "
             "app.",
             parameter="client_id",
+        )
+
+
+def warn_about_seller_return_url(redirect_uri: str, consent_page: str) -> None:
+    """Seller Central takes only https return URLs, and not localhost (LWA.md section 8): said
+    before the browser opens, since the page would refuse the sign-in. A test server is left
+    alone."""
+    import logging
+
+    from ._endpoints import is_amazon
+
+    if is_amazon(consent_page) and not redirect_uri.lower().startswith("https://"):
+        logging.getLogger("lwa_loopback").warning(
+            "this return URL is not https://, which Seller Central requires (and not "
+            "localhost): register one such as https://sp-dev.example:8443/callback, or sign in "
+            "with `paste` (docs/remote-paste-https.md).",
+            extra={"parameters": ("paste",)},
         )
 
 

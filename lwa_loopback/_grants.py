@@ -74,7 +74,7 @@ class Advice:
 class Grant:
     """One way to get tokens."""
 
-    __slots__ = ("advice", "client_auth", "flow", "grant_type", "key", "renewable", "stored")
+    __slots__ = ("advice", "flow", "grant_type", "key", "renewable", "secret", "stored")
 
     def __init__(
         self,
@@ -83,7 +83,7 @@ class Grant:
         grant_type: str,
         stored: str,
         flow: str,
-        client_auth: str,
+        secret: str,
         advice: Advice,
         renewable: bool = False,
     ) -> None:
@@ -94,10 +94,19 @@ class Grant:
         #: The token file's ``grant`` field; empty for a refresh, which keeps the file's own.
         self.stored = stored
         self.flow = flow
-        self.client_auth = client_auth
+        #: How the grant uses the client secret (``SECRET_REQUIRED``, ...).
+        self.secret = secret
         self.advice = advice
         #: Renewed by asking again with the client's own credentials, not a refresh token.
         self.renewable = renewable
+
+    def lacks_secret(self, secret: str | None, *, sent_before: bool | None = None) -> bool:
+        """Whether a request of this grant cannot work without the client secret it lacks:
+        always for a grant that requires one, and for a refresh when the sign-in sent one
+        (``sent_before``, the token file's ``client_secret_sent``)."""
+        if secret:
+            return False
+        return self.secret == SECRET_REQUIRED or (self.secret == AS_SIGNED_IN and bool(sent_before))
 
     def __repr__(self) -> str:
         return f"<Grant {self.key}>"
@@ -112,7 +121,7 @@ AUTHORIZATION_CODE: Final = Grant(
     grant_type="authorization_code",
     stored="authorization_code",
     flow=LOGIN,
-    client_auth=SECRET_OPTIONAL,
+    secret=SECRET_OPTIONAL,
     advice=Advice(
         network="Check the network and the `region` or `token_url`; if the code may have been "
         "used, log in again.",
@@ -132,7 +141,7 @@ SELLING_PARTNER: Final = Grant(
     grant_type="authorization_code",
     stored="selling_partner_code",
     flow=LOGIN,
-    client_auth=SECRET_REQUIRED,
+    secret=SECRET_REQUIRED,
     advice=AUTHORIZATION_CODE.advice,
 )
 
@@ -145,7 +154,7 @@ DEVICE_CODE: Final = Grant(
     grant_type="device_code",
     stored="device_code",
     flow=DEVICE,
-    client_auth=NO_SECRET,
+    secret=NO_SECRET,
     advice=Advice(
         network="Check the network and the `region` or `token_url`.",
         server="try again in a minute.",
@@ -167,7 +176,7 @@ DEVICE_AUTHORIZATION: Final = Grant(
     grant_type="urn:ietf:params:oauth:grant-type:device_code",
     stored=DEVICE_CODE.stored,
     flow=DEVICE,
-    client_auth=NO_SECRET,
+    secret=NO_SECRET,
     advice=Advice(
         network="Check the network and `token_url`.",
         server="try again in a minute.",
@@ -185,7 +194,7 @@ CLIENT_CREDENTIALS: Final = Grant(
     grant_type="client_credentials",
     stored="client_credentials",
     flow=CLIENT_CREDENTIALS_FLOW,
-    client_auth=SECRET_REQUIRED,
+    secret=SECRET_REQUIRED,
     renewable=True,
     advice=Advice(
         network="Check the network and the token endpoint (the `region` or `token_url`), then "
@@ -206,7 +215,7 @@ REFRESH_TOKEN: Final = Grant(
     grant_type="refresh_token",
     stored="",
     flow=REFRESH,
-    client_auth=AS_SIGNED_IN,
+    secret=AS_SIGNED_IN,
     advice=Advice(
         network="Check the network, then refresh again (the token file's token_url is where "
         "the request went). If the server rotates refresh tokens and this request reached it, "
@@ -262,7 +271,7 @@ RENEWAL: Final = Grant(
     grant_type=CLIENT_CREDENTIALS.grant_type,
     stored="",
     flow=REFRESH,
-    client_auth=SECRET_REQUIRED,
+    secret=SECRET_REQUIRED,
     advice=Advice(
         network="Check the network and try again (the token file's token_url is where the "
         "request went).",
@@ -282,7 +291,7 @@ IMPORTED: Final = Grant(
     grant_type="refresh_token",
     stored="imported_refresh_token",
     flow=IMPORT,
-    client_auth=SECRET_OPTIONAL,
+    secret=SECRET_OPTIONAL,
     advice=Advice(
         network="Check the network and the `region` or `token_url`, then import again (nothing "
         "was written).",

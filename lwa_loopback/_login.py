@@ -153,7 +153,8 @@ async def _through_listener(started: Started, opener: Opener | None, timeout: fl
         )
         try:
             await receiver.start()
-            outcome = await _wait(receiver, return_url, timeout)
+            sp_api = started.request.application_id is not None
+            outcome = await _wait(receiver, return_url, timeout, sp_api=sp_api)
             return await unstoppable(_tokens_from_outcome(outcome, started, receiver.answer))
         finally:
             await receiver.close()
@@ -177,14 +178,23 @@ def _no_page(page: _pages.Page) -> None:
     """Paste-back mode: the browser is not ours to answer."""
 
 
-async def _wait(receiver: Receiver, return_url: ReturnUrl, timeout: float) -> Outcome:
+async def _wait(
+    receiver: Receiver, return_url: ReturnUrl, timeout: float, *, sp_api: bool
+) -> Outcome:
     try:
         return await asyncio.wait_for(receiver.outcome(), timeout)
     except asyncio.TimeoutError:
+        # Seller Central sends nothing back on Deny (LWA.md section 8), and its return URLs
+        # are registered on the app in Developer Central, not in the LWA console.
+        where = (
+            f"that the app's OAuth Redirect URI in Developer Central is exactly {return_url} "
+            "(a Deny on Seller Central's page does not come back here)"
+            if sp_api
+            else f"that the LWA console lists exactly {return_url} as an Allowed Return URL"
+        )
         raise LoginTimeout(
             f"No redirect reached {return_url} within {seconds(timeout)}. Finish the sign-in "
-            "in the browser sooner (or raise `timeout`), and check that the LWA console lists "
-            f"exactly {return_url} as an Allowed Return URL.",
+            f"in the browser sooner (or raise `timeout`), and check {where}.",
             parameters=("timeout",),
         ) from None
 

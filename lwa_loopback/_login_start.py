@@ -29,9 +29,14 @@ from ._consent import (
     seller_central_url,
 )
 from ._defaults import check_seconds, utcnow
-from ._early_checks import check_client_id_form, check_consent_page, check_text
+from ._early_checks import (
+    check_client_id_form,
+    check_consent_page,
+    check_text,
+    warn_about_seller_return_url,
+)
 from ._endpoints import chosen_client_auth, is_amazon, resolve_endpoints
-from ._grants import SECRET_IN_FORM, ClientAuth
+from ._grants import SECRET_IN_FORM, SELLING_PARTNER, ClientAuth
 from ._listen import listener, say_where
 from ._loopback import (
     Resolver,
@@ -115,6 +120,7 @@ def prepare(
     check_client_id(options.client_id)
     for name in ("client_id", "redirect_uri", "authorize_url", "token_url", "application_id"):
         check_text(name, getattr(options, name))
+    check_text("client_secret", options.client_secret, secret=True)
     application_id = _seller_app(options)
     check_consent_page(options.authorize_url, sp_api=options.sp_api)
     endpoints = resolve_endpoints(
@@ -124,6 +130,8 @@ def prepare(
         sp_api=application_id is not None,
     )
     redirect_uri = _return_url(options.redirect_uri)
+    if application_id is not None:
+        warn_about_seller_return_url(redirect_uri, endpoints.authorize_url)
     _check_port(check_redirect_uri(redirect_uri), endpoints)
     return_url = listener(redirect_uri, options.paste, options.bind, resolve, endpoints)
     check_client_id_form(options.client_id, amazon=is_amazon(endpoints.token_url))
@@ -160,7 +168,7 @@ def _seller_app(options: LoginOptions) -> str | None:
                 parameters=("sp_api",),
             )
         return None
-    if not options.client_secret:
+    if SELLING_PARTNER.lacks_secret(options.client_secret):
         raise ConfigurationError(
             "A Selling Partner sign-in needs the client secret (`client_secret`, or "
             "LWA_CLIENT_SECRET): Seller Central's consent page has no PKCE, so the code is "

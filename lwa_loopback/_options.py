@@ -134,6 +134,10 @@ OPTIONS: tuple[Option, ...] = (
         envvar="LWA_REGION",
         kind="region",
         flows=EVERY_FLOW,
+        help_for={
+            CLIENT_CREDENTIALS_FLOW: "Picks the token endpoint: " + ", ".join(REGIONS) + ".",
+            IMPORT: "Picks the token endpoint: " + ", ".join(REGIONS) + ".",
+        },
     ),
     Option(
         "authorize_url",
@@ -179,8 +183,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "token_file",
-        "Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json; the library "
-        "writes none unless given one]",
+        "Token file to write. [default: $XDG_CONFIG_HOME/lwa-loopback/tokens.json]",
         envvar="LWA_TOKEN_FILE",
         kind="path",
         cli_flag="--out",

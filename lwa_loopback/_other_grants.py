@@ -68,7 +68,9 @@ def prepare_client(
     check_text("client_id", options.client_id)
     check_text("token_url", options.token_url)
     device = options if isinstance(options, DeviceOptions) else None
-    # The device code is the proof: the device flow sends no secret (LWA.md).
+    if not isinstance(options, DeviceOptions):
+        check_text("client_secret", options.client_secret, secret=True)
+    # The device code is the proof: the device flow sends no secret (DEVICE_CODE.secret).
     secret = None if isinstance(options, DeviceOptions) else options.client_secret
     auth = None if isinstance(options, DeviceOptions) else options.client_auth
     endpoints = resolve_endpoints(
@@ -142,8 +144,9 @@ async def ask_with_client_credentials(
 ) -> Tokens:
     """``client_credentials()`` with its options as one value (the command line's way in)."""
     from ._exchange import client_credentials_tokens
+    from ._grants import CLIENT_CREDENTIALS
 
-    if not options.client_secret:
+    if CLIENT_CREDENTIALS.lacks_secret(options.client_secret):
         raise ConfigurationError(
             "Client credentials need the client secret (`client_secret`, or LWA_CLIENT_SECRET).",
             parameter="client_secret",

@@ -25,7 +25,7 @@ from ._defaults import (
     utcnow,
 )
 from ._endpoints import server_name
-from ._grants import CLIENT_CREDENTIALS, RENEWAL, refresh_advice
+from ._grants import CLIENT_CREDENTIALS, REFRESH_TOKEN, RENEWAL, refresh_advice
 from ._token_file import (
     default_token_file,
     locked,
@@ -174,25 +174,24 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
 
     if not _renewable(current):  # the file was replaced while this process waited
         raise _no_refresh_token(path, current)
-    if current.obtained_by is CLIENT_CREDENTIALS and not settings.client_secret:
+    # Known from the file, so said without a request (which would only come back 401).
+    if current.refresh_token is None and CLIENT_CREDENTIALS.lacks_secret(settings.client_secret):
         raise TokenFileUnusable(
             f"The token file {path} holds client-credentials tokens, which are renewed by "
-            "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET).",
+            "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET). "
+            "Nothing was sent.",
             parameters=("client_secret",),
         )
-    _check_token_url(path, current.token_url)
-    if (
-        current.refresh_token is not None
-        and current.client_secret_sent
-        and not settings.client_secret
+    if current.refresh_token is not None and REFRESH_TOKEN.lacks_secret(
+        settings.client_secret, sent_before=current.client_secret_sent
     ):
-        # Known from the file, so said without a request (which would only come back 401).
-        raise ConfigurationError(
+        raise TokenFileUnusable(
             f"The token file {path} was signed in with a client secret, and its refresh token "
             "is refreshed only with it: pass `client_secret` (LWA_CLIENT_SECRET). Nothing was "
             "sent.",
-            parameter="client_secret",
+            parameters=("client_secret",),
         )
+    _check_token_url(path, current.token_url)
     client = Client(
         token_url=current.token_url,
         client_id=current.client_id,
@@ -223,7 +222,6 @@ def _check_token_url(path: Path, token_url: str) -> None:
     """The refresh token and the client secret go to the file's token_url: the same rule as
     for --token-url (https, or http on loopback), since a file can be copied or edited."""
     from ._endpoints import checked_endpoint
-    from .errors import ConfigurationError
 
     try:
         checked_endpoint(None, token_url, what="its token_url")
@@ -239,7 +237,6 @@ def _client_auth(path: Path, tokens: Tokens) -> ClientAuth:
     """How the sign-in sent the client secret (its ``client_auth``, kept in ``sign_in``): a
     refresh sends it the same way."""
     from ._endpoints import chosen_client_auth
-    from .errors import ConfigurationError
 
     name = (tokens.sign_in or {}).get("client_auth")
     try:

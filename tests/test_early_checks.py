@@ -112,3 +112,41 @@ async def test_no_client_id_says_where_one_comes_from(tmp_path: Path) -> None:
     assert done.exit_code == 2
     for where in ("No client id", "--client-id", "LWA_CLIENT_ID", "--profile"):
         assert where in done.stderr
+
+
+@pytest.mark.parametrize("command", [("login",), ("client-credentials", "--scope", "x::y")])
+async def test_a_secret_with_a_stray_space_is_refused_before_any_request_and_never_shown(
+    lwa: FakeLWA, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    cli = Cli(tmp_path, lwa)
+    cli.env["LWA_CLIENT_SECRET"] = lwa.client_secret + " "
+    await cli.start(*command, "--no-browser" if command[0] == "login" else "--json")
+    done = await cli.finish()
+
+    assert done.exit_code == 2, done.stderr
+    assert "--client-secret holds white space or a control character at its end" in done.stderr
+    assert lwa.client_secret not in done.stderr + done.stdout
+    assert lwa.requests == []
+
+
+async def test_a_secret_on_the_command_line_is_warned_about(lwa: FakeLWA, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, lwa)
+    cli.env.pop("LWA_CLIENT_SECRET")
+    done = await cli.login("--client-secret", lwa.client_secret)
+
+    assert done.exit_code == 0, done.stderr
+    assert "warning: --client-secret on the command line" in done.stderr
+    assert "set LWA_CLIENT_SECRET instead" in done.stderr
+
+
+async def test_seller_central_with_an_http_return_url_is_warned_about(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, stdin=True)
+    cli.env.update(LWA_CLIENT_ID=LWA_CLIENT_ID, LWA_CLIENT_SECRET="not-a-real-secret")
+    await cli.start(
+        "login", "--sp-api", "--application-id", "amzn1.sp.solution.x", "--paste",
+        "--redirect-uri", "http://127.0.0.1:8080/callback", "--no-browser",
+    )  # fmt: skip
+    done = await cli.paste(None)  # nothing pasted: it ends there
+
+    assert "this return URL is not https://, which Seller Central requires" in done.stderr
+    assert done.exit_code == 2

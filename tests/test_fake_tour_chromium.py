@@ -36,7 +36,7 @@ TOUR = (
     "refresh --file tokens.json",
     "show --file tokens.json",
     "client-credentials --scope some::scope --out client-tokens.json",
-    "import --out imported.json",
+    "import --selling-partner-id A1FAKESELLER0000 --out imported.json",
     "login --device --scope profile --out device-tokens.json",
     "login --sp-api --authorize-url http://127.0.0.1:PORT/apps/authorize/consent "
     "--redirect-uri http://127.0.0.1:8080/callback --out seller-tokens.json",
@@ -177,7 +177,9 @@ async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_p
     assert refreshed.access_token != first.access_token
     assert first.client_id in shown.stdout + shown.stderr
     assert read_token_file(tour.file("client-tokens.json")).grant == "client_credentials"
-    assert read_token_file(tour.file("imported.json")).refresh_token == refresh_token
+    imported = read_token_file(tour.file("imported.json"))
+    assert imported.refresh_token == refresh_token
+    assert imported.selling_partner_id == FAKE_SELLING_PARTNER_ID  # the x-amz-access-token kind
     assert read_token_file(tour.file("device-tokens.json")).grant == "device_code"
     assert (
         read_token_file(tour.file("seller-tokens.json")).selling_partner_id

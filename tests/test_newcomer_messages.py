@@ -95,7 +95,7 @@ async def test_refresh_without_the_secret_the_file_was_signed_in_with(
     await again.start("refresh")
     done = await again.finish()
 
-    assert done.exit_code == 2, done.stderr
+    assert done.exit_code == 8, done.stderr  # the file holds no way to a token without it
     assert "signed in with a client secret" in done.stderr
     assert "--client-secret (LWA_CLIENT_SECRET)" in done.stderr
     assert len(lwa.token_requests) == asked  # nothing was sent
@@ -228,3 +228,31 @@ async def test_another_client_id_starts_afresh(lwa: FakeLWA, tmp_path: Path) -> 
 
     assert done.exit_code == 2  # no return URL: nothing of the other client's was used
     assert "No return URL" in done.stderr
+
+
+async def test_a_seller_central_timeout_points_to_developer_central(
+    lwa: FakeLWA, options: dict[str, object]
+) -> None:
+    from lwa_loopback import LoginTimeout, login
+
+    lwa.interactive = True  # the page waits for a person who never comes
+    sp_options = {
+        **options,
+        "scope": None,
+        "sp_api": True,
+        "application_id": lwa.application_id,
+        "authorize_url": lwa.seller_central_url,
+        "timeout": 0.2,
+    }
+    with pytest.raises(LoginTimeout) as caught:
+        await login(**sp_options)  # type: ignore[arg-type]
+
+    assert "OAuth Redirect URI in Developer Central" in str(caught.value)
+    assert "Deny on Seller Central's page does not come back" in str(caught.value)
+    assert "LWA console" not in str(caught.value)
+
+
+def test_region_help_for_the_grants_without_a_consent_page() -> None:
+    for command in ("client-credentials", "import"):
+        text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+        assert "Picks the token endpoint" in text and "consent page" not in text, command

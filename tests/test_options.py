@@ -90,7 +90,8 @@ def test_each_command_option_is_built_from_the_table(option: Option) -> None:
         assert param.opts == [option.flag]
         assert param.envvar == (None if option.kind == "flag" else option.envvar)
         # Required options are checked by the library, so that a profile can supply them.
-        assert param.help == option.help_in(flows) + (" [required]" if option.required else "")
+        required = " [required, or from --profile]" if option.required else ""
+        assert param.help == option.help_in(flows) + required
         assert not param.required
         if option.kind == "flag":
             assert param.is_flag

@@ -151,9 +151,10 @@ def test_every_option_has_its_flag() -> None:
 def test_the_command_line_names_the_flag_of_the_parameter(
     lwa: FakeLWA, tmp_path: Path, args: list[str], parameter: str, flag: str
 ) -> None:
-    base = ["client-credentials", "--client-id", lwa.client_id, "--client-secret", "s"]
+    base = ["client-credentials", "--client-id", lwa.client_id]
     base += ["--scope", "x::y", "--token-url", lwa.token_url, "--out", str(tmp_path / "t.json")]
-    result = CliRunner().invoke(main, [*base, *args], env={"LWA_REGION": None})
+    env = {"LWA_REGION": None, "LWA_CLIENT_SECRET": "s"}
+    result = CliRunner().invoke(main, [*base, *args], env=env)
 
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: ")  # the library's message, not click's

@@ -49,7 +49,7 @@ def click_option(
         settings.update(default=option.default, show_default=True)
     if option.required:
         # Checked by the library, in its words, so that a profile can supply it.
-        settings["help"] = settings["help"] + " [required]"
+        settings["help"] = settings["help"] + " [required, or from --profile]"
     if option.kind == "flag":  # --x/--no-x: a value saved in a profile can be turned off
         return click.option(f"{option.flag}/--no-{option.flag[2:]}", option.name, **settings)
     return click.option(option.flag, option.name, **settings)
@@ -65,6 +65,21 @@ def add_options(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any
         return command
 
     return decorate
+
+
+def warn_if_secret_on_command_line() -> None:
+    """A secret typed as a flag lands in the shell's history and in `ps`, where any local user
+    reads it: said each time, and the command goes on."""
+    from click.core import ParameterSource
+
+    from ._output import say
+
+    context = click.get_current_context()
+    if context.get_parameter_source("client_secret") is ParameterSource.COMMANDLINE:
+        say(
+            "warning: --client-secret on the command line is kept in the shell's history and "
+            "shown by `ps` to every user of this machine: set LWA_CLIENT_SECRET instead."
+        )
 
 
 def option_values() -> dict[str, Any]:

@@ -13,7 +13,7 @@ import click
 from .._grants import CLIENT_CREDENTIALS_FLOW, DEVICE, LOGIN
 from .._options import OPTIONS, ClientCredentialsOptions, DeviceOptions, LoginOptions
 from ..errors import ConfigurationError
-from ._build import add_options, option_values, taken_by
+from ._build import add_options, option_values, taken_by, warn_if_secret_on_command_line
 from ._exits import handles_errors
 from ._other_grants import run_client_credentials
 from ._output import SETTINGS, announce, say, show_logs, system_browser
@@ -72,6 +72,7 @@ def login(
     consent page is Seller Central's (Selling Partner API website authorization). With
     --device there is no return URL: open the address shown on any device, enter the code.
     """
+    warn_if_secret_on_command_line()
     options = option_values()
     options["token_file"], saved_in, of_profile = chosen_file("token_file", token_file, profile)
     options, flow = replayed(options, saved_in, profile=of_profile)

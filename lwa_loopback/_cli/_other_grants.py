@@ -11,7 +11,7 @@ import click
 from .._grants import CLIENT_CREDENTIALS_FLOW, IMPORT
 from .._options import ClientCredentialsOptions, ImportOptions
 from ..errors import ConfigurationError, shown
-from ._build import add_options, option_values, taken_by
+from ._build import add_options, option_values, taken_by, warn_if_secret_on_command_line
 from ._exits import handles_errors
 from ._output import SETTINGS, say, show_logs
 from ._profiles import profile_option
@@ -47,6 +47,7 @@ def client_credentials(
 
     `lwa-loopback token` and `refresh` ask again, with the client secret, when it expires.
     """
+    warn_if_secret_on_command_line()
     values = option_values()
     values["token_file"] = chosen_file("token_file", token_file, profile)[0]
     run_client_credentials(taken_by(ClientCredentialsOptions, values), as_json)
@@ -107,6 +108,7 @@ def import_(
     """
     from .._other_grants import import_with
 
+    warn_if_secret_on_command_line()
     values = option_values()
     values["token_file"] = chosen_file("token_file", token_file, profile)[0]
     options = taken_by(ImportOptions, values)

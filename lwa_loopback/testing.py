@@ -13,6 +13,7 @@ The fake speaks the protocol in LWA.md: it checks client id, return URL, scope a
 single-use codes that live five minutes, sends no refresh token when no client secret came,
 and answers with LWA's exact (malformed) content type. Its failures are switches
 (``consent_error``, ``token_failure``), and it records every request in ``requests``.
+``hold_token_answers()`` keeps token requests at the server until ``release_token_answers()``.
 
 By default the consent page redirects back at once, as if the person chose Allow. With
 ``FakeLWA(interactive=True)`` it shows a page with Allow and Deny buttons instead (for a person,

@@ -51,7 +51,8 @@ class _Fake(Protocol):
     client_secret: str
     clock: Callable[[], float]
     device_interval: float
-    device_code_lifetime: int
+    device_slow_down_step: float
+    device_code_lifetime: float
     requests: list[SeenRequest]
 
     @property
@@ -159,16 +160,16 @@ class DeviceFlow:
             return token_error(
                 400, "invalid_grant", "The request has an invalid grant parameter : device_code"
             )
-        return self._poll(pair, self._fake.clock())
+        return self._poll(pair, self._fake.clock(), self._fake.device_slow_down_step)
 
     @staticmethod
-    def _poll(pair: DevicePair, now: float) -> DevicePair | web.Response:
+    def _poll(pair: DevicePair, now: float, slow_down_step: float) -> DevicePair | web.Response:
         if now > pair.expires_at:
             return token_error(400, "invalid_code_pair", "The code pair has expired")
         too_soon = pair.last_poll is not None and now - pair.last_poll < pair.interval
         pair.last_poll = now
         if too_soon:
-            pair.interval += SLOW_DOWN_STEP
+            pair.interval += slow_down_step
             return token_error(400, "slow_down", "Polled sooner than the interval allows")
         if pair.decision == "deny":
             return token_error(400, "access_denied", "The user denied the request")

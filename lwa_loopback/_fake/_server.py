@@ -22,7 +22,7 @@ from .._asyncio_helpers import LoopThread
 from .._grants import AUTHORIZATION_CODE, CLIENT_CREDENTIALS, DEVICE_CODE, REFRESH_TOKEN
 from .._regions import CODEPAIR_PATH
 from ._authorize import AUTHORIZE_PATH, ConsentPage
-from ._device import DeviceFlow
+from ._device import SLOW_DOWN_STEP, DeviceFlow
 from ._request_log import request_logger
 from ._rules import (
     Grant,
@@ -67,7 +67,8 @@ class FakeLWA:
         interactive: bool = False,
         application_id: str = FAKE_APPLICATION_ID,
         device_interval: float = 1.0,
-        device_code_lifetime: int = 600,
+        device_slow_down_step: float = SLOW_DOWN_STEP,
+        device_code_lifetime: float = 600,
         port: int = 0,
         request_log: Callable[[str], None] | None = None,
     ) -> None:
@@ -109,8 +110,10 @@ class FakeLWA:
         # refresh token -> (client id, whether a client secret must come with it)
         self._refresh_tokens: dict[str, tuple[str, bool]] = {}
         #: The device flow: seconds a client must wait between polls (JSON sends the number
-        #: as it is, 0.05 for a quick test), and how long a code pair lives.
+        #: as it is, 0.05 for a quick test), what each slow_down adds to them (RFC 8628's 5 s;
+        #: a test shortens it with its client's ``Pacing``), and how long a code pair lives.
         self.device_interval = device_interval
+        self.device_slow_down_step = device_slow_down_step
         self.device_code_lifetime = device_code_lifetime
         self._device = DeviceFlow(self)
         #: Seller Central: the Selling Partner API app it knows, whether that app is still a

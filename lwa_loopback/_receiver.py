@@ -33,7 +33,8 @@ log = logging.getLogger("lwa_loopback")
 _MAX_LINE = 8190
 _MAX_BODY = 4096
 _SHUTDOWN_GRACE = 2.0  # seconds a connection may take to receive its last page
-_KEEPALIVE = 5.0
+#: Seconds a connection may stay open without a whole request (a slowloris is closed then).
+KEEPALIVE = 5.0
 
 
 class _DropMalformed(logging.Filter):
@@ -53,7 +54,8 @@ class Receiver:
     """Serve ``return_url`` on the already-bound ``sockets`` until one valid redirect arrives.
 
     ``outcome()`` waits for it; ``answer(page)`` gives that redirect's browser its page;
-    ``close()`` stops serving and ends open connections.
+    ``close()`` stops serving and ends open connections. A connection that has sent no whole
+    request within ``keepalive`` seconds is closed.
     """
 
     def __init__(
@@ -63,8 +65,10 @@ class Receiver:
         sockets: list[socket.socket],
         ssl_context: ssl.SSLContext | None = None,
         code_param: str = "code",
+        keepalive: float = KEEPALIVE,
     ):
         self._return_url = return_url
+        self._keepalive = keepalive
         self._state = state
         self._code_param = code_param
         self._sockets = sockets
@@ -89,7 +93,7 @@ class Receiver:
             access_log=None,  # the access log would print the code in the query string
             logger=_server_log,
             shutdown_timeout=_SHUTDOWN_GRACE,
-            keepalive_timeout=_KEEPALIVE,
+            keepalive_timeout=self._keepalive,
             max_line_size=_MAX_LINE,
             max_field_size=_MAX_LINE,
         )

@@ -13,6 +13,7 @@ The fake speaks the protocol in LWA.md: it checks client id, return URL, scope a
 single-use codes that live five minutes, sends no refresh token when no client secret came,
 and answers with LWA's exact (malformed) content type. Its failures are switches
 (``consent_error``, ``token_failure``), and it records every request in ``requests``.
+``hold_token_answers()`` keeps token requests at the server until ``release_token_answers()``.
 
 By default the consent page redirects back at once, as if the person chose Allow. With
 ``FakeLWA(interactive=True)`` it shows a page with Allow and Deny buttons instead (for a person,
@@ -24,7 +25,7 @@ It serves LWA's other grants as strictly:
   code; the person types the user code on the page at ``verification_uri`` (or a test calls
   ``approve(user_code)`` / ``deny(user_code)``, or passes ``HeadlessBrowser().enter_code`` as
   the client's ``on_code``); polls of the token endpoint get ``authorization_pending``,
-  ``slow_down`` (polled within ``device_interval``; 5 seconds more from then on),
+  ``slow_down`` (polled within ``device_interval``; ``device_slow_down_step`` more from then on),
   ``access_denied``, ``invalid_code_pair`` (expired, by the fake's ``clock``), then tokens
   once, with a refresh token that needs no client secret;
 - Selling Partner API website authorization: ``seller_central_url`` is Seller Central's

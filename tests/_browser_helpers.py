@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, not Playwright's download; switched off: the sandbox (tests may run as
@@ -38,18 +38,33 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CALLBACK_URL = re.compile(r"^http://127\.0\.0\.1:\d+/callback\?")
 
 
+#: Runs a test in the event loop the session's Chromium lives in (the ``chromium`` fixture).
+in_chromiums_loop = pytest.mark.asyncio(loop_scope="session")
+
+
 @asynccontextmanager
-async def chromium_page() -> AsyncIterator[Page]:
-    """A fresh tab in headless Chromium, closed with its browser at the end of the block."""
+async def launched_chromium() -> AsyncIterator[Browser]:
+    """Headless Chromium, closed at the end of the block (the ``chromium`` fixture: one for
+    the whole session, since starting it costs about a second)."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            context = await browser.new_context(viewport={"width": 960, "height": 640})
-            yield await context.new_page()
+            yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def chromium_page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh tab in a browser context of its own (no cookies, cache or storage from another
+    test: as new as a browser just started), closed at the end of the block."""
+    context = await browser.new_context(viewport={"width": 960, "height": 640})
+    try:
+        yield await context.new_page()
+    finally:
+        await context.close()
 
 
 async def screenshot(page: Page, name: str) -> Path:

@@ -3,7 +3,9 @@ users' tests rely on it to fail the way Amazon would."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +15,8 @@ import pytest
 from yarl import URL
 
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
+
+from ._waiting import wait_until
 
 RETURN_URL = "http://127.0.0.1:8080/callback"  # never listened on: the tests read the redirect
 VERIFIER = "a-code-verifier-long-enough-to-be-a-real-one-0123456789"
@@ -253,6 +257,28 @@ async def test_the_granted_scope_in_the_token_response_as_standard_servers_do(
     _, answer = await token_request(session, lwa, **code_form(lwa, back["code"]))
 
     assert answer["scope"] == "profile postal_code"
+
+
+# -- holding the token endpoint's answers ------------------------------------------------------
+@pytest.mark.parametrize("served", ["in this loop", "from its own thread"])
+async def test_held_token_answers_go_out_when_released(
+    session: aiohttp.ClientSession, served: str
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        if served == "in this loop":
+            lwa = await stack.enter_async_context(FakeLWA())
+        else:  # released from this thread, answered from the fake's
+            lwa = stack.enter_context(FakeLWA().in_background())
+        lwa.hold_token_answers()
+        held = asyncio.ensure_future(token_request(session, lwa, **code_form(lwa, "x")))
+        await wait_until(lambda: bool(lwa.token_requests), "the token request reaching the fake")
+
+        status, _, _ = await consent(session, lwa)  # the other endpoints answer meanwhile
+        assert status == 302 and not held.done()
+        lwa.release_token_answers()
+        status, answer = await held
+
+    assert (status, answer["error"]) == (400, "invalid_grant")
 
 
 # -- misuse, said plainly ----------------------------------------------------------------------

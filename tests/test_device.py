@@ -16,6 +16,7 @@ from lwa_loopback import (
     ConsentError,
     ExchangeError,
     LoginTimeout,
+    Pacing,
     login_device,
     read_token_file,
     refresh,
@@ -29,6 +30,9 @@ from ._waiting import wait_until
 from .test_server_answers import answer
 
 FAST = 0.05  # seconds between polls: the fake's interval for these tests
+STEP = 0.25  # seconds each slow_down adds, at the fake and in the client (RFC 8628: 5)
+#: The client's pacing, shortened as the fake's (the command keeps its 1 s floor).
+PACING = Pacing(floor=FAST, default_interval=FAST, slow_down_step=STEP)
 
 
 @pytest.fixture
@@ -44,6 +48,7 @@ def device_options(lwa: FakeLWA, token_file: Path) -> dict[str, Any]:
         "token_url": lwa.token_url,
         "codepair_url": lwa.codepair_url,
         "token_file": token_file,
+        "pacing": PACING,
     }
 
 
@@ -90,7 +95,7 @@ async def test_denied_on_the_page_is_a_consent_error(device_lwa: FakeLWA, token_
 
 
 async def test_a_code_nobody_enters_expires(device_lwa: FakeLWA, token_file: Path) -> None:
-    device_lwa.device_code_lifetime = 1
+    device_lwa.device_code_lifetime = 0.2
 
     with pytest.raises(LoginTimeout, match="Run the command again") as caught:
         await login_device(**device_options(device_lwa, token_file), on_code=lambda *args: None)
@@ -113,11 +118,12 @@ async def test_the_servers_invalid_code_pair_ends_it_as_expired(
     assert len(device_lwa.device_polls) == 1
 
 
-async def test_slow_down_adds_five_seconds_for_good(lwa: FakeLWA, token_file: Path) -> None:
+async def test_slow_down_adds_the_step_for_good(lwa: FakeLWA, token_file: Path) -> None:
     """The fake's clock stands still for the second poll, so it looks too soon: slow_down,
-    and the pair's interval grows by 5 s at the fake. From then on the clock runs again; a
-    client that did not wait the 5 s more would be told slow_down until the code expired."""
-    lwa.device_interval = FAST
+    and the pair's interval grows by the step at the fake. From then on the clock runs again; a
+    client that did not wait the step more would be told slow_down until the code expired."""
+    lwa.device_interval, lwa.device_slow_down_step = FAST, STEP
+    lwa.device_code_lifetime = 30  # a client that never slows down fails, in bounded time
     frozen_at: list[float] = [0.0, 0.0]  # the fake's time, and the real time it was last asked for
     running = [False]
 

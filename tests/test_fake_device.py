@@ -221,6 +221,19 @@ async def test_polling_sooner_than_the_interval_is_slow_down_and_adds_5_seconds(
     assert error(await poll(lwa, pair)) == (400, "authorization_pending")
 
 
+async def test_the_slow_down_step_is_a_setting(lwa: FakeLWA, clock: Clock) -> None:
+    lwa.device_slow_down_step = 0.25  # for a test whose client slows down as little
+    pair = await new_pair(lwa)
+    await poll(lwa, pair)
+
+    clock.now += 0.5
+    assert error(await poll(lwa, pair)) == (400, "slow_down")
+    clock.now += 1.2  # the interval is 1.25 seconds now, and 1.5 from here on
+    assert error(await poll(lwa, pair)) == (400, "slow_down")
+    clock.now += 1.5
+    assert error(await poll(lwa, pair)) == (400, "authorization_pending")
+
+
 async def test_polling_at_the_interval_is_fine(lwa: FakeLWA, clock: Clock) -> None:
     pair = await new_pair(lwa)
     await poll(lwa, pair)

@@ -9,16 +9,16 @@ import re
 from typing import Any
 
 import aiohttp
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 from yarl import URL
 
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID, FakeLWA
 
-from ._browser_helpers import chromium_page, needs_chromium, screenshot
+from ._browser_helpers import chromium_page, in_chromiums_loop, needs_chromium, screenshot
 from ._layout_checks import split_words
 from .test_fake_sp_api import app_listener
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, in_chromiums_loop]
 
 
 async def post(url: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -48,8 +48,8 @@ async def type_code(page: Page, code: str, button: str, shot: str) -> None:
 
 
 # -- the device flow's verification page --------------------------------------------------------
-async def test_typing_the_code_and_allowing_approves_the_device() -> None:
-    async with chromium_page() as page, FakeLWA(device_interval=0.05) as lwa:
+async def test_typing_the_code_and_allowing_approves_the_device(chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA(device_interval=0.05) as lwa:
         pair = await new_pair(lwa)
         await page.goto(pair["verification_uri"])
         assert await page.title() == "Register your device (fake)"
@@ -62,8 +62,8 @@ async def test_typing_the_code_and_allowing_approves_the_device() -> None:
     assert status == 200 and "refresh_token" in tokens
 
 
-async def test_denying_refuses_the_device() -> None:
-    async with chromium_page() as page, FakeLWA() as lwa:
+async def test_denying_refuses_the_device(chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA() as lwa:
         pair = await new_pair(lwa)
         await page.goto(f"{pair['verification_uri']}?user_code={pair['user_code']}")
         assert await page.get_by_label("Code").input_value() == pair["user_code"]
@@ -75,8 +75,8 @@ async def test_denying_refuses_the_device() -> None:
     assert (status, answer["error"]) == (400, "access_denied")
 
 
-async def test_a_wrong_code_shows_the_form_again_with_the_problem() -> None:
-    async with chromium_page() as page, FakeLWA() as lwa:
+async def test_a_wrong_code_shows_the_form_again_with_the_problem(chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA() as lwa:
         pair = await new_pair(lwa)
         await page.goto(pair["verification_uri"])
         await type_code(page, "WRONG1", "Allow", "device-code-typed-wrong")
@@ -107,8 +107,8 @@ async def consent_in_chromium(page: Page, lwa: FakeLWA, button: str) -> dict[str
     return back
 
 
-async def test_allow_on_seller_central_returns_a_code_to_the_app() -> None:
-    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+async def test_allow_on_seller_central_returns_a_code_to_the_app(chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
         back = await consent_in_chromium(page, lwa, "Allow")
         status, tokens = await post(
             lwa.token_url,
@@ -126,8 +126,8 @@ async def test_allow_on_seller_central_returns_a_code_to_the_app() -> None:
     assert status == 200 and "refresh_token" in tokens
 
 
-async def test_deny_on_seller_central_returns_access_denied_to_the_app() -> None:
-    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+async def test_deny_on_seller_central_returns_access_denied_to_the_app(chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
         back = await consent_in_chromium(page, lwa, "Deny")
 
     assert (back["error"], back["state"]) == ("access_denied", "st-123")
@@ -153,9 +153,9 @@ def fake_pages(lwa: FakeLWA) -> dict[str, str]:
     }
 
 
-async def test_no_word_or_part_of_an_id_is_split_across_lines() -> None:
+async def test_no_word_or_part_of_an_id_is_split_across_lines(chromium: Browser) -> None:
     split: dict[str, list[str]] = {}
-    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
         for width in (360, 960):
             await page.set_viewport_size({"width": width, "height": 800})
             for name, address in fake_pages(lwa).items():

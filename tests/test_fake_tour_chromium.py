@@ -14,14 +14,20 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from playwright.async_api import Page
+import pytest_asyncio
+from playwright.async_api import Browser, Page
 from yarl import URL
 
 from lwa_loopback import read_token_file
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID
 
-from ._browser_helpers import CALLBACK_URL, chromium_page, needs_chromium, screenshot
+from ._browser_helpers import (
+    CALLBACK_URL,
+    chromium_page,
+    in_chromiums_loop,
+    needs_chromium,
+    screenshot,
+)
 from ._cli_process import Finished
 from ._fake_process import SECRET_MARKERS, FakeCommand, second_terminal
 from ._sockets import assert_port_free
@@ -117,7 +123,7 @@ class Tour:
         return token
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")  # the test's loop: Chromium's
 async def fake() -> AsyncIterator[FakeCommand]:
     command = FakeCommand()
     try:
@@ -138,7 +144,10 @@ def ok(done: Finished) -> Finished:
 
 
 @needs_chromium
-async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_path: Path) -> None:
+@in_chromiums_loop
+async def test_the_quick_tour_against_lwa_loopback_fake(
+    fake: FakeCommand, tmp_path: Path, chromium: Browser
+) -> None:
     began = time.monotonic()
     await fake.start()
     exports = await fake.exports()
@@ -147,7 +156,7 @@ async def test_the_quick_tour_against_lwa_loopback_fake(fake: FakeCommand, tmp_p
     seller_central = address_in(await fake.line_starting("For login --sp-api"))
     self_authorization = address_in(await fake.line_starting("For import"))
 
-    async with chromium_page() as page:
+    async with chromium_page(chromium) as page:
         tour = Tour(tmp_path, exports, page)
 
         def args(line: str) -> list[str]:

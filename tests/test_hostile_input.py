@@ -7,6 +7,7 @@ redirect still completes.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lwa_loopback import _pages
 from lwa_loopback._loopback import bind, parse_return_url
+from lwa_loopback._receiver import Receiver
+from lwa_loopback._redirect import Authorized
 
-from ._hostile_helpers import PendingLogin, closed_by_peer, raw_request, status_of
+from ._hostile_helpers import WAIT, PendingLogin, closed_by_peer, raw_request, status_of
 
 MARKER = "<x-evil>"  # any of it coming back unescaped would be markup the browser runs
 EXAMPLES = settings(
@@ -306,20 +310,35 @@ def test_idle_and_half_open_connections_neither_block_nor_outlive_the_login(
             sock.close()
 
 
-def test_connections_that_never_finish_a_request_are_closed_while_the_login_waits(
-    pending: PendingLogin,
-) -> None:
+async def test_connections_that_never_finish_a_request_are_closed_while_it_waits() -> None:
     """aiohttp closes a connection that has sent no whole request within the keep-alive time
-    (5 s here): a slowloris cannot hold sockets for the whole five minutes."""
-    idle = socket.create_connection(("127.0.0.1", pending.port))
-    half = socket.create_connection(("127.0.0.1", pending.port))
-    half.sendall(f"GET {pending.path}?state={pending.state} HTTP/1.1\r\n".encode())
+    (``KEEPALIVE``, 5 s, in a login; shortened here): a slowloris cannot hold sockets for the
+    whole five minutes. The real redirect still comes through after."""
+    return_url = parse_return_url("http://127.0.0.1:0/callback", ("127.0.0.1",))
+    sockets = bind(return_url)
+    return_url = return_url.with_port(sockets[0].getsockname()[1])
+    receiver = Receiver(return_url, "the-state", sockets, keepalive=0.2)
+    await receiver.start()
     try:
-        assert closed_by_peer(idle) and closed_by_peer(half)
-        assert_completes(pending)
+        idle = await asyncio.open_connection("127.0.0.1", return_url.port)
+        half = await asyncio.open_connection("127.0.0.1", return_url.port)
+        half[1].write(f"GET {return_url.path}?state=the-state HTTP/1.1\r\n".encode())
+        for reader, writer in (idle, half):
+            assert await asyncio.wait_for(reader.read(), WAIT) == b""  # closed by the listener
+            writer.close()
+
+        async with aiohttp.ClientSession() as session:
+            redirect = session.get(f"{return_url}?state=the-state&code=the-code")
+            visit = asyncio.ensure_future(redirect)
+            outcome = await asyncio.wait_for(receiver.outcome(), WAIT)
+            receiver.answer(_pages.signed_in(None))
+            async with await visit as response:
+                assert response.status == 200
+        assert isinstance(outcome, Authorized) and outcome.code == "the-code"
     finally:
-        idle.close()
-        half.close()
+        await receiver.close()
+        for sock in sockets:
+            sock.close()
 
 
 def test_a_localhost_return_url_answers_only_to_localhost(tmp_path: Path) -> None:

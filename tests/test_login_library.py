@@ -551,14 +551,11 @@ async def test_a_login_cancelled_during_the_exchange_still_saves_the_tokens(
     options: dict[str, Any], lwa: FakeLWA, token_file: Path
 ) -> None:
     """Ctrl+C once the redirect arrived: the code is spent, so the tokens must still land."""
-    lwa.token_failure = TokenFailure.SLOW  # answers, but only after slow_seconds
-    lwa.slow_seconds = 0.5
+    lwa.hold_token_answers()  # the token request stays at the fake until released
     flow = asyncio.create_task(login(**options))
-    for _ in range(1000):  # until the token request is in flight (bounded)
-        if lwa.token_requests:
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
     flow.cancel()
+    lwa.release_token_answers()
     with pytest.raises(asyncio.CancelledError):
         await flow
 

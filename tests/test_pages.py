@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Browser
 
 from lwa_loopback import ExchangeError, _pages, login
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure, VisitedPage
 
-from ._browser_helpers import chromium_page, needs_chromium, screenshot
+from ._browser_helpers import chromium_page, in_chromiums_loop, needs_chromium, screenshot
 from ._layout_checks import gaps_before_punctuation, split_words
 from ._sockets import ANY_PORT_REDIRECT
 
@@ -35,8 +36,9 @@ def test_code_keeps_its_escaping() -> None:
 
 
 @needs_chromium
-async def test_chromium_wraps_a_long_path_between_its_names() -> None:
-    async with chromium_page() as page:
+@in_chromiums_loop
+async def test_chromium_wraps_a_long_path_between_its_names(chromium: Browser) -> None:
+    async with chromium_page(chromium) as page:
         await page.set_viewport_size({"width": 420, "height": 800})
         await page.set_content(_pages.signed_in(LONG_PATH).render())
         await screenshot(page, "signed-in-long-path")
@@ -135,10 +137,11 @@ def test_the_exchange_page_keeps_advice_that_is_not_to_run_again() -> None:
 
 
 @needs_chromium
-async def test_chromium_keeps_words_whole_and_stops_close() -> None:
+@in_chromiums_loop
+async def test_chromium_keeps_words_whole_and_stops_close(chromium: Browser) -> None:
     split: dict[str, list[str]] = {}
     gaps: dict[str, list[tuple[str, float]]] = {}
-    async with chromium_page() as page:
+    async with chromium_page(chromium) as page:
         for width in (360, 960):
             await page.set_viewport_size({"width": width, "height": 800})
             for name, shown in PAGES.items():

@@ -11,16 +11,22 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 
 from lwa_loopback import ConsentError, ExchangeError, Tokens, login
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
-from ._browser_helpers import CALLBACK_URL, chromium_page, needs_chromium, screenshot
+from ._browser_helpers import (
+    CALLBACK_URL,
+    chromium_page,
+    in_chromiums_loop,
+    needs_chromium,
+    screenshot,
+)
 from ._cli_process import Cli
 from ._sockets import ANY_PORT_REDIRECT
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, in_chromiums_loop]
 
 
 async def _login_clicking(page: Page, lwa: FakeLWA, token_file: Path, button: str) -> Tokens:
@@ -49,8 +55,8 @@ async def _login_clicking(page: Page, lwa: FakeLWA, token_file: Path, button: st
                 await flow
 
 
-async def test_allow_lands_on_the_success_page(token_file: Path) -> None:
-    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+async def test_allow_lands_on_the_success_page(token_file: Path, chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
         tokens = await _login_clicking(page, lwa, token_file, "Allow")
         await screenshot(page, "success-page")
         title, text, html = await page.title(), await page.inner_text("main"), await page.content()
@@ -62,8 +68,8 @@ async def test_allow_lands_on_the_success_page(token_file: Path) -> None:
     assert tokens.access_token not in html
 
 
-async def test_deny_lands_on_the_refusal_page(token_file: Path) -> None:
-    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+async def test_deny_lands_on_the_refusal_page(token_file: Path, chromium: Browser) -> None:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
         with pytest.raises(ConsentError) as caught:
             await _login_clicking(page, lwa, token_file, "Deny")
         await screenshot(page, "refused-page")
@@ -76,8 +82,10 @@ async def test_deny_lands_on_the_refusal_page(token_file: Path) -> None:
     assert not token_file.exists()
 
 
-async def test_a_failed_exchange_lands_on_the_error_page(token_file: Path) -> None:
-    async with chromium_page() as page, FakeLWA(interactive=True) as lwa:
+async def test_a_failed_exchange_lands_on_the_error_page(
+    token_file: Path, chromium: Browser
+) -> None:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
         lwa.token_failure = TokenFailure.INVALID_GRANT
         with pytest.raises(ExchangeError):
             await _login_clicking(page, lwa, token_file, "Allow")
@@ -98,14 +106,18 @@ async def test_a_failed_exchange_lands_on_the_error_page(token_file: Path) -> No
     ],
 )
 async def test_demo_browser_waits_for_the_person_to_choose(
-    tmp_path: Path, button: str, exit_code: int, title: str
+    tmp_path: Path,
+    button: str,
+    exit_code: int,
+    title: str,
+    chromium: Browser,
 ) -> None:
     token_file = tmp_path / "demo-tokens.json"
     demo = Cli(tmp_path)
     # BROWSER=true: webbrowser.open succeeds and shows nothing; Chromium plays the person.
     demo.env["BROWSER"] = "true"
     await demo.start("demo", "--browser", "--out", str(token_file), "--timeout", "30")
-    async with chromium_page() as page:
+    async with chromium_page(chromium) as page:
         await page.goto(await demo.consent_url())
         await page.get_by_role("button", name=button).click()
         await page.wait_for_url(CALLBACK_URL)

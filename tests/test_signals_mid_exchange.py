@@ -1,6 +1,7 @@
 """However many signals (or cancellations) arrive while a token request is at the server, what
 it returns reaches the token file first: the code is spent, and with rotation so is the old
-refresh token. Real processes, real signals, the fake LWA answering slowly."""
+refresh token. Real processes, real signals, the fake LWA holding the request until they have
+arrived."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from typing import Any
 import pytest
 
 from lwa_loopback import login, read_token_file
-from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 from ._cli_process import Cli
 from ._token_file_helpers import EXPIRED_AGE, make_token_file
-from ._waiting import wait_until
+from ._waiting import signal_delivered, wait_until
 
 SIGNALS = {
     "two SIGTERMs": (signal.SIGTERM, signal.SIGTERM),
@@ -26,30 +27,27 @@ SIGNALS = {
 EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-def slow(lwa: FakeLWA) -> None:
-    """The fake holds each token request this long before it answers: time enough for the
-    signals, which the test sends as soon as the request has arrived."""
-    lwa.token_failure, lwa.slow_seconds = TokenFailure.SLOW, 3.0
-
-
-async def send(cli: Cli, signals: tuple[int, ...]) -> None:
+async def send(cli: Cli, lwa: FakeLWA, signals: tuple[int, ...]) -> None:
+    """Each signal once the one before it has reached the process, then the held answer."""
+    assert cli.process is not None
     for signum in signals:
         cli.send_signal(signum)
-        await asyncio.sleep(0.1)  # apart, so that each is its own delivery
+        await signal_delivered(cli.process.pid, signum)
+    lwa.release_token_answers()
 
 
 @pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
 async def test_login_saves_the_tokens_before_it_stops(
     lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
 ) -> None:
-    slow(lwa)
+    lwa.hold_token_answers()
     cli = Cli(tmp_path, lwa)
     await cli.start("login", "--no-browser")
     browser = HeadlessBrowser()
     visit = asyncio.ensure_future(browser(await cli.consent_url()))
     await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
 
-    await send(cli, signals)
+    await send(cli, lwa, signals)
     done = await cli.finish()
     await visit
 
@@ -67,12 +65,12 @@ async def test_refresh_saves_the_rotated_token_before_it_stops(
     lwa.rotate_refresh_tokens = True  # the old refresh token dies with this request
     token_file = tmp_path / "tokens.json"
     old = make_token_file(lwa, token_file, age=EXPIRED_AGE)
-    slow(lwa)
+    lwa.hold_token_answers()
     cli = Cli(tmp_path, lwa)
     await cli.start("refresh", "--file", str(token_file))
     await wait_until(lambda: bool(lwa.token_requests), "the refresh reaching the fake")
 
-    await send(cli, signals)
+    await send(cli, lwa, signals)
     done = await cli.finish()
 
     assert done.exit_code == EXIT[signals[0]], done.stderr
@@ -100,7 +98,7 @@ async def test_every_grants_last_request_is_saved_before_it_stops(
     cli = Cli(tmp_path, lwa, stdin=grant == "import")
     cli.env["LWA_CODEPAIR_URL"] = lwa.codepair_url
     pasted = lwa.issue_refresh_token()
-    slow(lwa)  # the code pair request is not a token request: only the last one is slow
+    lwa.hold_token_answers()  # the code pair request is not a token request: only the last one
     await cli.start(*OTHER_GRANTS[grant], "--out", str(token_file))
     if grant == "import":
         assert cli.process is not None and cli.process.stdin is not None
@@ -111,7 +109,7 @@ async def test_every_grants_last_request_is_saved_before_it_stops(
         lwa.approve(code.removeprefix("Code: "))  # before the first poll, a second away
     await wait_until(lambda: bool(lwa.token_requests), "the last request reaching the fake")
 
-    await send(cli, signals)
+    await send(cli, lwa, signals)
     done = await cli.finish()
 
     assert done.exit_code == EXIT[signals[0]], done.stderr
@@ -123,34 +121,40 @@ async def test_every_grants_last_request_is_saved_before_it_stops(
 
 
 async def test_cancelling_a_login_twice_mid_exchange_still_writes_the_file(
-    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
 ) -> None:
-    slow(lwa)
+    lwa.hold_token_answers()
     flow = asyncio.ensure_future(login(**options))
     await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
 
-    flow.cancel()
-    await asyncio.sleep(0)
-    flow.cancel()
+    for _ in range(2):
+        flow.cancel()
+        await asyncio.sleep(0)  # the flow takes this cancellation before the next, or the answer
+    lwa.release_token_answers()
     with pytest.raises(asyncio.CancelledError):
         await flow
 
     assert read_token_file(token_file).refresh_token
+    # The browser was told the sign-in worked: a flow that gave up on the exchange at either
+    # cancellation would have answered it first that the login was stopped.
+    assert browser.last_page.status == 200, browser.last_page.visible_text
 
 
 _SYNC_SCRIPT = """
 import sys, threading, time
 from pathlib import Path
 import lwa_loopback
-from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
+from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 token_file = Path(sys.argv[1])
 with FakeLWA().in_background() as lwa:
-    lwa.token_failure, lwa.slow_seconds = TokenFailure.SLOW, 3.0
+    lwa.hold_token_answers()
     def cue():
         while not lwa.token_requests:
             time.sleep(0.01)
         print("exchanging", flush=True)  # the test's cue for its Ctrl+Cs
+        sys.stdin.readline()  # the test's word that they have arrived
+        lwa.release_token_answers()
     threading.Thread(target=cue, daemon=True).start()
     try:
         lwa_loopback.login_sync(
@@ -173,6 +177,7 @@ async def test_login_sync_in_a_script_writes_the_tokens_before_ctrl_c_ends_it(
         "-c",
         _SYNC_SCRIPT,
         str(token_file),
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -180,8 +185,8 @@ async def test_login_sync_in_a_script_writes_the_tokens_before_ctrl_c_ends_it(
     assert await asyncio.wait_for(process.stdout.readline(), 30) == b"exchanging\n"
     for _ in range(3):
         process.send_signal(signal.SIGINT)
-        await asyncio.sleep(0.1)  # apart, so that each is its own delivery
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+        await signal_delivered(process.pid, signal.SIGINT)
+    stdout, stderr = await asyncio.wait_for(process.communicate(b"released\n"), 60)
 
     assert stdout == b"interrupted; file: True\n", stderr.decode()
     assert read_token_file(token_file).refresh_token

@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from lwa_loopback import LoginError, login, login_device, read_token_file
+from lwa_loopback import LoginError, Pacing, login, login_device, read_token_file
 from lwa_loopback._browser import (
     open_system_browser,
     openable_url,
@@ -382,6 +382,7 @@ async def test_a_hostile_verification_uri_runs_nothing_on_windows(
                     token_url=lwa.token_url,
                     codepair_url=codepair["url"],
                     token_file=token_file,
+                    pacing=Pacing(floor=0.05),  # the fake's interval, not the 1 s floor
                 )
             except LoginError:
                 pass  # the flow may refuse such a verification_uri before showing the code

@@ -74,7 +74,8 @@ class _Fake(Protocol):
     device_client_public: bool
     clock: Callable[[], float]
     device_interval: float
-    device_code_lifetime: int
+    device_slow_down_step: float
+    device_code_lifetime: float
     requests: list[SeenRequest]
 
     @property
@@ -209,9 +210,11 @@ class DeviceFlow:
             return token_error(
                 400, "invalid_grant", "The request has an invalid grant parameter : device_code"
             )
-        return self._poll(pair, self._fake.clock())
+        return self._poll(pair, self._fake.clock(), self._fake.device_slow_down_step)
 
-    def _poll(self, pair: DevicePair, now: float) -> DevicePair | web.Response:
+    def _poll(
+        self, pair: DevicePair, now: float, slow_down_step: float
+    ) -> DevicePair | web.Response:
         if now > pair.expires_at:
             if self.standard:
                 return token_error(400, "expired_token", "The device_code has expired")
@@ -219,7 +222,7 @@ class DeviceFlow:
         too_soon = pair.last_poll is not None and now - pair.last_poll < pair.interval
         pair.last_poll = now
         if too_soon:
-            pair.interval += SLOW_DOWN_STEP
+            pair.interval += slow_down_step
             return token_error(400, "slow_down", "Polled sooner than the interval allows")
         if pair.decision == "deny":
             return token_error(400, "access_denied", "The user denied the request")

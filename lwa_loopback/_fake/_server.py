@@ -10,6 +10,7 @@ run (Authlib, node-oidc-provider): ``dialect="rfc8628"`` (the device flow of RFC
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,7 +29,7 @@ from .._grants import (
     REFRESH_TOKEN,
 )
 from ._authorize import AUTHORIZE_PATH, ConsentPage
-from ._device import DIALECTS, LWA_DIALECT, DeviceFlow
+from ._device import DIALECTS, LWA_DIALECT, SLOW_DOWN_STEP, DeviceFlow
 from ._request_log import request_logger
 from ._rules import (
     CLIENT_AUTH_METHODS,
@@ -75,7 +76,8 @@ class FakeLWA:
         interactive: bool = False,
         application_id: str = FAKE_APPLICATION_ID,
         device_interval: float = 1.0,
-        device_code_lifetime: int = 600,
+        device_slow_down_step: float = SLOW_DOWN_STEP,
+        device_code_lifetime: float = 600,
         port: int = 0,
         request_log: Callable[[str], None] | None = None,
         dialect: str = LWA_DIALECT,
@@ -114,6 +116,9 @@ class FakeLWA:
         self.granted_scopes: set[str] | None = None
         self.token_failure: TokenFailure | None = None
         self.slow_seconds = 60.0
+        # Set: token answers go out; None: not held (``hold_token_answers``).
+        self._released: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: Send ``expires_in`` as the string "3600", as one of LWA's examples does.
         self.expires_in_as_string = False
         #: Send the refresh token back on a refresh grant; False sends an access token only.
@@ -129,8 +134,10 @@ class FakeLWA:
         # refresh token -> (client id, whether a client secret must come with it)
         self._refresh_tokens: dict[str, tuple[str, bool]] = {}
         #: The device flow: seconds a client must wait between polls (JSON sends the number
-        #: as it is, 0.05 for a quick test), and how long a code pair lives.
+        #: as it is, 0.05 for a quick test), what each slow_down adds to them (RFC 8628's 5 s;
+        #: a test shortens it with its client's ``Pacing``), and how long a code pair lives.
         self.device_interval = device_interval
+        self.device_slow_down_step = device_slow_down_step
         self.device_code_lifetime = device_code_lifetime
         self._device = DeviceFlow(self)
         #: Seller Central: the Selling Partner API app it knows, whether that app is still a
@@ -228,7 +235,7 @@ class FakeLWA:
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
+        self._runner, self._loop = runner, asyncio.get_running_loop()
         host, port = runner.addresses[0][:2]
         self._url = URL.build(scheme="http", host=host, port=port)
         return self
@@ -276,11 +283,27 @@ class FakeLWA:
         """Deny the pending code pair with this user code; KeyError as for ``approve``."""
         self._device.decide(user_code, "deny")
 
+    # -- a token request kept at the server, for tests that act while it is there -------------
+    def hold_token_answers(self) -> None:
+        """From now on the token endpoint takes each request (``token_requests`` shows it at
+        once) and answers it only after ``release_token_answers()``: a test sends its signals,
+        or cancels, while the request is at the server, then lets the answer go."""
+        if self._released is None:
+            self._released = asyncio.Event()
+
+    def release_token_answers(self) -> None:
+        """Answer the held token requests, and every later one, at once; from any thread."""
+        released, self._released = self._released, None
+        if released is not None and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(released.set)
+
     # -- the token endpoint ------------------------------------------------------------------
     async def _token(self, request: web.Request) -> web.StreamResponse:
         form = await form_fields(request)
         basic = basic_auth(request.headers.get("Authorization"))
         self.requests.append(SeenRequest(request.method, request.path, form, basic))
+        if self._released is not None:
+            await self._released.wait()
         failure = await failure_answer(self.token_failure, self.slow_seconds)
         if failure is not None:
             return failure

@@ -32,22 +32,24 @@ class Finished:
 
 
 class Cli:
-    """``python -m lwa_loopback`` in a subprocess, set up for ``lwa`` (the fake) through the
+    """``python -m lwa_loopback`` in a subprocess, set up for ``fake_lwa`` (the fake) through the
     ``LWA_*`` variables a person would export, with ``XDG_CONFIG_HOME`` inside ``tmp_path``.
 
-    Without ``lwa`` it is set up for nothing (``demo`` brings its own fake). With ``stdin`` the
+    Without ``fake_lwa`` it is set up for nothing (``demo`` brings its own fake). With ``stdin`` the
     test writes the process's standard input (``paste``); otherwise it reads nothing.
     """
 
-    def __init__(self, tmp_path: Path, lwa: FakeLWA | None = None, *, stdin: bool = False) -> None:
+    def __init__(
+        self, tmp_path: Path, fake_lwa: FakeLWA | None = None, *, stdin: bool = False
+    ) -> None:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("LWA_")}
         self.env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), PYTHONUNBUFFERED="1")
-        if lwa is not None:
+        if fake_lwa is not None:
             self.env.update(
-                LWA_CLIENT_ID=lwa.client_id,
-                LWA_CLIENT_SECRET=lwa.client_secret,
-                LWA_AUTHORIZE_URL=lwa.authorize_url,
-                LWA_TOKEN_URL=lwa.token_url,
+                LWA_CLIENT_ID=fake_lwa.client_id,
+                LWA_CLIENT_SECRET=fake_lwa.client_secret,
+                LWA_AUTHORIZE_URL=fake_lwa.authorize_url,
+                LWA_TOKEN_URL=fake_lwa.token_url,
                 LWA_SCOPE="profile",
                 LWA_REDIRECT_URI=ANY_PORT_REDIRECT,
             )
@@ -139,10 +141,10 @@ class Cli:
         return await self.finish()
 
 
-def assert_no_secrets(text: str, lwa: FakeLWA, path: Path | None = None) -> None:
+def assert_no_secrets(text: str, fake_lwa: FakeLWA, path: Path | None = None) -> None:
     """Nothing secret in ``text``: the client secret, a code sent, the tokens in ``path``."""
-    assert lwa.client_secret not in text
-    for request in lwa.token_requests:
+    assert fake_lwa.client_secret not in text
+    for request in fake_lwa.token_requests:
         assert request.params["code"] not in text
     if path is not None and path.exists():
         saved = json.loads(path.read_text())

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake LWA server in the test's own event loop, and login options for it."""
+"""Shared fixtures: login options for the fake LWA server (``fake_lwa``, the pytest plugin's own
+fixture: the one name for it, in sync and async tests alike), and a command-line harness."""
 
 from __future__ import annotations
 
@@ -19,12 +20,6 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-async def lwa() -> AsyncIterator[FakeLWA]:
-    async with FakeLWA() as fake:
-        yield fake
-
-
-@pytest.fixture
 def browser() -> HeadlessBrowser:
     return HeadlessBrowser()
 
@@ -35,10 +30,10 @@ def token_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def options(lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path) -> dict[str, Any]:
+def options(fake_lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path) -> dict[str, Any]:
     """Keyword arguments for ``login()`` against the fake, with a short timeout."""
     return {
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         "redirect_uri": ANY_PORT_REDIRECT,
         "scope": "profile",
         "token_file": token_file,
@@ -48,16 +43,16 @@ def options(lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path) -> dict[st
 
 
 @pytest.fixture
-def cli(lwa: FakeLWA, tmp_path: Path) -> Cli:
-    """``python -m lwa_loopback`` set up for ``lwa``, listening on port 0."""
-    return Cli(tmp_path, lwa)
+def cli(fake_lwa: FakeLWA, tmp_path: Path) -> Cli:
+    """``python -m lwa_loopback`` set up for ``fake_lwa``, listening on port 0."""
+    return Cli(tmp_path, fake_lwa)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def chromium() -> AsyncIterator[Browser]:
     """Headless Chromium, started once for the session's real-browser tests, which run in its
     event loop (``in_chromiums_loop``); each test opens its own context (``chromium_page``)."""
-    from ._browser_helpers import launched_chromium
+    from ._browsers import launched_chromium
 
     async with launched_chromium() as browser:
         yield browser

@@ -27,8 +27,8 @@ from lwa_loopback._loopback import Resolver
 from lwa_loopback._options import LoginOptions
 from lwa_loopback.testing import FAKE_CLIENT_ID, FakeLWA, HeadlessBrowser
 
+from ._certificates import consent_location
 from ._cli_process import Cli
-from ._paste_https_helpers import consent_location
 from ._sockets import assert_port_free
 
 #: The return URL of these tests: registered, sent to LWA, and never listened on itself.
@@ -86,9 +86,9 @@ async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         pass  # the other end went away: the exchange is over either way
 
 
-def _options(lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
+def _options(fake_lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
     return {
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         "redirect_uri": RETURN_URL,
         "scope": "profile",
         "token_file": token_file,
@@ -167,11 +167,13 @@ def said() -> Iterator[list[logging.LogRecord]]:
 
 # -- the library -------------------------------------------------------------------------------
 async def test_a_forwarded_port_leads_the_browser_to_the_bound_one(
-    lwa: FakeLWA, token_file: Path, said: list[logging.LogRecord]
+    fake_lwa: FakeLWA, token_file: Path, said: list[logging.LogRecord]
 ) -> None:
     async with PortForward() as forward:
         return_url = f"http://127.0.0.1:{forward.port}/callback"
-        started = _start(_options(lwa, token_file, redirect_uri=return_url, bind="127.0.0.1:0"))
+        started = _start(
+            _options(fake_lwa, token_file, redirect_uri=return_url, bind="127.0.0.1:0")
+        )
         _, forward.target = _bound(started)
         browser = HeadlessBrowser()
 
@@ -181,8 +183,8 @@ async def test_a_forwarded_port_leads_the_browser_to_the_bound_one(
     assert "Signed in" in browser.last_page.text
     assert read_token_file(token_file).access_token == tokens.access_token
     # LWA sees the registered return URL, exactly, on the consent page and in the exchange.
-    assert lwa.consent_requests[0].params["redirect_uri"] == return_url
-    assert lwa.token_requests[0].params["redirect_uri"] == return_url
+    assert fake_lwa.consent_requests[0].params["redirect_uri"] == return_url
+    assert fake_lwa.token_requests[0].params["redirect_uri"] == return_url
     [listening] = [r.getMessage() for r in said if r.getMessage().startswith("Listening")]
     assert listening == f"Listening on 127.0.0.1:{forward.target} for {return_url}"
     assert not [r for r in said if r.levelno >= logging.WARNING]
@@ -190,9 +192,9 @@ async def test_a_forwarded_port_leads_the_browser_to_the_bound_one(
 
 
 async def test_the_host_header_must_still_name_the_return_url(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    started = _start(_options(lwa, token_file, bind="127.0.0.1:0"))
+    started = _start(_options(fake_lwa, token_file, bind="127.0.0.1:0"))
     _, port = _bound(started)
     statuses: list[int] = []
     # The bound address itself, the return URL's host without its port or on another name: a
@@ -203,13 +205,13 @@ async def test_the_host_header_must_still_name_the_return_url(
 
     assert statuses == [400, 400, 400, 400, 200]
     assert isinstance(tokens, Tokens)
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 async def test_every_interface_is_listened_on_after_a_warning(
-    lwa: FakeLWA, token_file: Path, said: list[logging.LogRecord]
+    fake_lwa: FakeLWA, token_file: Path, said: list[logging.LogRecord]
 ) -> None:
-    started = _start(_options(lwa, token_file, bind="0.0.0.0:0"))
+    started = _start(_options(fake_lwa, token_file, bind="0.0.0.0:0"))
     address, port = _bound(started)
     [warning] = [r.getMessage() for r in said if r.levelno == logging.WARNING]
     statuses: list[int] = []
@@ -223,9 +225,9 @@ async def test_every_interface_is_listened_on_after_a_warning(
     assert_port_free(port)
 
 
-async def test_an_ipv6_literal_in_brackets(lwa: FakeLWA, token_file: Path) -> None:
+async def test_an_ipv6_literal_in_brackets(fake_lwa: FakeLWA, token_file: Path) -> None:
     try:
-        started = _start(_options(lwa, token_file, bind="[::1]:0"))
+        started = _start(_options(fake_lwa, token_file, bind="[::1]:0"))
     except ListenError:
         pytest.skip("no IPv6 loopback on this machine")
     address, port = _bound(started)
@@ -238,20 +240,22 @@ async def test_an_ipv6_literal_in_brackets(lwa: FakeLWA, token_file: Path) -> No
 
 
 async def test_without_a_port_bind_takes_the_return_urls(
-    lwa: FakeLWA, token_file: Path, browser: HeadlessBrowser
+    fake_lwa: FakeLWA, token_file: Path, browser: HeadlessBrowser
 ) -> None:
     # Port 0 in the return URL (tests): the port bound becomes the return URL's, as without bind.
-    options = _options(lwa, token_file, redirect_uri="http://127.0.0.1:0/callback")
+    options = _options(fake_lwa, token_file, redirect_uri="http://127.0.0.1:0/callback")
     started = _start({**options, "bind": "here"}, resolve=lambda host: ["127.0.0.1"])
     _, port = _bound(started)
 
     await complete(started, browser)
 
     assert started.redirect_uri == f"http://127.0.0.1:{port}/callback"
-    assert lwa.token_requests[0].params["redirect_uri"] == started.redirect_uri
+    assert fake_lwa.token_requests[0].params["redirect_uri"] == started.redirect_uri
 
 
-def test_with_bind_the_return_urls_host_is_not_looked_up(lwa: FakeLWA, token_file: Path) -> None:
+def test_with_bind_the_return_urls_host_is_not_looked_up(
+    fake_lwa: FakeLWA, token_file: Path
+) -> None:
     # In a container the return URL's name may mean nothing: bind says where to listen.
     asked: list[str] = []
 
@@ -259,7 +263,9 @@ def test_with_bind_the_return_urls_host_is_not_looked_up(lwa: FakeLWA, token_fil
         asked.append(host)
         return ["127.0.0.1"]
 
-    options = _options(lwa, token_file, redirect_uri="http://sp-dev.example:8080/cb", bind="box")
+    options = _options(
+        fake_lwa, token_file, redirect_uri="http://sp-dev.example:8080/cb", bind="box"
+    )
     request = prepare(LoginOptions(**options), resolve=resolve)
 
     assert request.paste is None and request.return_url is not None
@@ -269,8 +275,8 @@ def test_with_bind_the_return_urls_host_is_not_looked_up(lwa: FakeLWA, token_fil
     assert asked == ["box"]
 
 
-def test_without_bind_nothing_changes(lwa: FakeLWA, token_file: Path) -> None:
-    request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=no_names)
+def test_without_bind_nothing_changes(fake_lwa: FakeLWA, token_file: Path) -> None:
+    request = prepare(LoginOptions(**_options(fake_lwa, token_file)), resolve=no_names)
 
     assert request.return_url is not None and request.return_url.bind is None
     assert (request.return_url.addresses, request.return_url.listen_port) == (("127.0.0.1",), 8080)
@@ -346,10 +352,11 @@ def test_a_name_the_resolver_cannot_encode_is_refused() -> None:
         parse_bind("a..b:8080", resolve=resolve)
 
 
-def test_bind_and_paste_exclude_each_other(lwa: FakeLWA, token_file: Path) -> None:
+def test_bind_and_paste_exclude_each_other(fake_lwa: FakeLWA, token_file: Path) -> None:
     with pytest.raises(ConfigurationError, match="`bind` and `paste` exclude each other"):
         prepare(
-            LoginOptions(**_options(lwa, token_file, bind="0.0.0.0", paste=True)), resolve=no_names
+            LoginOptions(**_options(fake_lwa, token_file, bind="0.0.0.0", paste=True)),
+            resolve=no_names,
         )
 
 
@@ -368,16 +375,18 @@ def test_port_0_is_for_a_consent_page_on_this_machine_only(token_file: Path) -> 
 
 
 def test_an_address_of_another_machine_cannot_be_listened_on(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     # 192.0.2.1 (TEST-NET-1) is no address of this machine: binding it fails, nothing is sent.
     with pytest.raises(ListenError, match=r"Cannot listen on 192\.0\.2\.1:"):
-        _start(_options(lwa, token_file, bind="elsewhere:0"), resolve=lambda host: ["192.0.2.1"])
+        _start(
+            _options(fake_lwa, token_file, bind="elsewhere:0"), resolve=lambda host: ["192.0.2.1"]
+        )
 
 
 # -- the command -------------------------------------------------------------------------------
-async def test_the_command_listens_where_bind_says(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa)
+async def test_the_command_listens_where_bind_says(fake_lwa: FakeLWA, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, fake_lwa)
     async with PortForward() as forward:
         return_url = f"http://127.0.0.1:{forward.port}/callback"
         cli.env["LWA_REDIRECT_URI"] = return_url
@@ -397,8 +406,8 @@ async def test_the_command_listens_where_bind_says(lwa: FakeLWA, tmp_path: Path)
     assert_port_free(forward.target)
 
 
-async def test_the_command_warns_before_the_consent_url(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa)
+async def test_the_command_warns_before_the_consent_url(fake_lwa: FakeLWA, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, fake_lwa)
     cli.env.update(LWA_REDIRECT_URI=RETURN_URL, LWA_BIND="0.0.0.0:0")
     await cli.start("login", "--no-browser")
     warning = await cli.read_until(lambda line: line.startswith("warning: listening on"))

@@ -23,7 +23,7 @@ from ._sockets import ANY_PORT_REDIRECT
 from ._waiting import wait_until
 
 
-async def test_login_writes_the_default_token_file(cli: Cli, lwa: FakeLWA) -> None:
+async def test_login_writes_the_default_token_file(cli: Cli, fake_lwa: FakeLWA) -> None:
     done = await cli.login()
 
     assert done.exit_code == 0, done.stderr
@@ -31,16 +31,18 @@ async def test_login_writes_the_default_token_file(cli: Cli, lwa: FakeLWA) -> No
     assert f"Tokens saved to {cli.default_file}" in done.stderr
     assert "refresh token saved" in done.stderr
     assert stat.S_IMODE(cli.default_file.stat().st_mode) == 0o600
-    assert_no_secrets(done.stderr, lwa, cli.default_file)
+    assert_no_secrets(done.stderr, fake_lwa, cli.default_file)
 
 
-async def test_login_options_on_the_command_line(cli: Cli, lwa: FakeLWA, tmp_path: Path) -> None:
+async def test_login_options_on_the_command_line(
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path
+) -> None:
     for name in ("LWA_CLIENT_ID", "LWA_REDIRECT_URI", "LWA_SCOPE"):
         del cli.env[name]
     out = tmp_path / "elsewhere" / "t.json"
     done = await cli.login(
         "--client-id",
-        lwa.client_id,
+        fake_lwa.client_id,
         "--redirect-uri",
         ANY_PORT_REDIRECT,
         "--scope",
@@ -56,10 +58,10 @@ async def test_login_options_on_the_command_line(cli: Cli, lwa: FakeLWA, tmp_pat
     printed = json.loads(done.stdout)
     assert printed == json.loads(out.read_text())
     assert printed["scope"] == "profile postal_code profile:user_id"
-    assert lwa.consent_requests[0].params["scope"] == "profile postal_code profile:user_id"
+    assert fake_lwa.consent_requests[0].params["scope"] == "profile postal_code profile:user_id"
 
 
-async def test_without_a_secret_a_warning_comes_before_the_url(cli: Cli, lwa: FakeLWA) -> None:
+async def test_without_a_secret_a_warning_comes_before_the_url(cli: Cli, fake_lwa: FakeLWA) -> None:
     del cli.env["LWA_CLIENT_SECRET"]
     done = await cli.login()
 
@@ -69,8 +71,8 @@ async def test_without_a_secret_a_warning_comes_before_the_url(cli: Cli, lwa: Fa
     assert "no refresh token" in done.stderr
 
 
-async def test_consent_refused_exits_3(cli: Cli, lwa: FakeLWA) -> None:
-    lwa.consent_error = "access_denied"
+async def test_consent_refused_exits_3(cli: Cli, fake_lwa: FakeLWA) -> None:
+    fake_lwa.consent_error = "access_denied"
     done = await cli.login()
 
     assert done.exit_code == 3
@@ -86,17 +88,17 @@ async def test_no_redirect_exits_4(cli: Cli) -> None:
     assert "No redirect reached" in done.stderr
 
 
-async def test_a_refused_exchange_exits_5(cli: Cli, lwa: FakeLWA) -> None:
-    lwa.token_failure = TokenFailure.INVALID_GRANT
+async def test_a_refused_exchange_exits_5(cli: Cli, fake_lwa: FakeLWA) -> None:
+    fake_lwa.token_failure = TokenFailure.INVALID_GRANT
     done = await cli.login()
 
     assert done.exit_code == 5
     assert "invalid_grant" in done.stderr
     assert not cli.default_file.exists()
-    assert_no_secrets(done.stderr, lwa)
+    assert_no_secrets(done.stderr, fake_lwa)
 
 
-async def test_a_port_in_use_exits_6(cli: Cli, lwa: FakeLWA) -> None:
+async def test_a_port_in_use_exits_6(cli: Cli, fake_lwa: FakeLWA) -> None:
     with socket.socket() as busy:  # held by the test until the command has exited
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -107,7 +109,7 @@ async def test_a_port_in_use_exits_6(cli: Cli, lwa: FakeLWA) -> None:
     assert done.exit_code == 6
     assert f"port {port}" in done.stderr
     assert "Traceback" not in done.stderr
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 async def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:

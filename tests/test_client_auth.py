@@ -30,7 +30,7 @@ from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 from ._cli_process import Cli
 from ._sockets import ANY_PORT_REDIRECT
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 
 SCOPE = "sellingpartnerapi::notifications"
 
@@ -41,18 +41,19 @@ async def basic_only() -> AsyncIterator[FakeLWA]:
         yield fake
 
 
-def sent_by_basic(lwa: FakeLWA) -> bool:
+def sent_by_basic(fake_lwa: FakeLWA) -> bool:
     """Every token request carried the secret in a Basic header, and none in its form."""
-    requests = lwa.token_requests
+    requests = fake_lwa.token_requests
     return bool(requests) and all(
-        r.basic_auth == (lwa.client_id, lwa.client_secret) and "client_secret" not in r.params
+        r.basic_auth == (fake_lwa.client_id, fake_lwa.client_secret)
+        and "client_secret" not in r.params
         for r in requests
     )
 
 
-def login_options(lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
+def login_options(fake_lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
     return {
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         "redirect_uri": ANY_PORT_REDIRECT,
         "scope": "profile",
         "token_file": token_file,
@@ -107,23 +108,25 @@ async def test_a_wrong_secret_by_basic_names_the_form_as_the_other_way(
 @pytest.mark.parametrize("client_auth", [None, "post", "basic"])
 async def test_client_credentials_both_ways(client_auth: str | None, tmp_path: Path) -> None:
     server = "basic" if client_auth == "basic" else "post"
-    async with FakeLWA(client_auth=server) as lwa:
+    async with FakeLWA(client_auth=server) as fake_lwa:
         tokens = await client_credentials(
-            client_id=lwa.client_id,
-            client_secret=lwa.client_secret,
+            client_id=fake_lwa.client_id,
+            client_secret=fake_lwa.client_secret,
             client_auth=client_auth,
             scope=SCOPE,
-            token_url=lwa.token_url,
+            token_url=fake_lwa.token_url,
             token_file=tmp_path / "t.json",
         )
-        [request] = lwa.token_requests
+        [request] = fake_lwa.token_requests
 
     assert tokens.access_token
     if client_auth == "basic":
-        assert request.basic_auth == (lwa.client_id, lwa.client_secret)
+        assert request.basic_auth == (fake_lwa.client_id, fake_lwa.client_secret)
         assert "client_secret" not in request.params
     else:
-        assert request.basic_auth is None and request.params["client_secret"] == lwa.client_secret
+        assert (
+            request.basic_auth is None and request.params["client_secret"] == fake_lwa.client_secret
+        )
 
 
 async def test_a_refresh_sends_the_secret_as_the_sign_in_did(
@@ -166,9 +169,9 @@ async def test_lwas_endpoints_keep_the_form() -> None:
 
 
 async def test_a_file_that_asks_lwa_for_basic_is_not_refreshed(tmp_path: Path) -> None:
-    async with FakeLWA() as lwa:
+    async with FakeLWA() as fake_lwa:
         path = tmp_path / "tokens.json"
-        saved = make_token_file(lwa, path, age=EXPIRED_AGE).to_json()
+        saved = make_token_file(fake_lwa, path, age=EXPIRED_AGE).to_json()
         saved |= {"token_url": "https://api.amazon.com/auth/o2/token"}
         saved |= {"sign_in": {"client_auth": "basic"}}
         path.write_text(json.dumps(saved))
@@ -193,13 +196,13 @@ def test_basic_credentials_are_form_urlencoded_first() -> None:
 
 
 async def test_a_secret_with_any_character_gets_through(tmp_path: Path) -> None:
-    async with FakeLWA(client_secret="s3cr+t/ é%:x", client_auth="basic") as lwa:
+    async with FakeLWA(client_secret="s3cr+t/ é%:x", client_auth="basic") as fake_lwa:
         tokens = await client_credentials(
-            client_id=lwa.client_id,
-            client_secret=lwa.client_secret,
+            client_id=fake_lwa.client_id,
+            client_secret=fake_lwa.client_secret,
             client_auth="basic",
             scope=SCOPE,
-            token_url=lwa.token_url,
+            token_url=fake_lwa.token_url,
         )
     assert tokens.access_token
 
@@ -235,13 +238,13 @@ async def test_the_command_line_names_the_flag_for_the_other_way(
 async def test_client_credentials_on_the_command_line_both_ways(
     client_auth: str, tmp_path: Path
 ) -> None:
-    async with FakeLWA(client_auth=client_auth) as lwa:
-        cli = Cli(tmp_path, lwa)
+    async with FakeLWA(client_auth=client_auth) as fake_lwa:
+        cli = Cli(tmp_path, fake_lwa)
         await cli.start("client-credentials", "--scope", SCOPE, "--client-auth", client_auth)
         done = await cli.finish()
 
         assert done.exit_code == 0, done.stderr
-        assert (lwa.token_requests[0].basic_auth is not None) is (client_auth == "basic")
+        assert (fake_lwa.token_requests[0].basic_auth is not None) is (client_auth == "basic")
 
 
 async def test_a_profile_signs_in_again_the_same_way(basic_only: FakeLWA, tmp_path: Path) -> None:

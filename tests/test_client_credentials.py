@@ -21,18 +21,18 @@ from lwa_loopback import (
 from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import cli_env
+from ._token_files import cli_env
 from .test_token_cli import invoke
 
 SCOPE = "sellingpartnerapi::notifications"
 
 
-async def test_the_client_gets_a_token_of_its_own(lwa: FakeLWA, token_file: Path) -> None:
+async def test_the_client_gets_a_token_of_its_own(fake_lwa: FakeLWA, token_file: Path) -> None:
     tokens = await client_credentials(
-        client_id=lwa.client_id,
-        client_secret=lwa.client_secret,
+        client_id=fake_lwa.client_id,
+        client_secret=fake_lwa.client_secret,
         scope=SCOPE,
-        token_url=lwa.token_url,
+        token_url=fake_lwa.token_url,
         token_file=token_file,
     )
 
@@ -40,7 +40,7 @@ async def test_the_client_gets_a_token_of_its_own(lwa: FakeLWA, token_file: Path
     saved = json.loads(token_file.read_text())
     assert saved["grant"] == "client_credentials" and saved["scope"] == SCOPE
     assert "refresh_token" not in saved
-    assert lwa.token_requests[0].params["grant_type"] == "client_credentials"
+    assert fake_lwa.token_requests[0].params["grant_type"] == "client_credentials"
 
 
 @pytest.mark.parametrize(
@@ -48,23 +48,29 @@ async def test_the_client_gets_a_token_of_its_own(lwa: FakeLWA, token_file: Path
     [(None, SCOPE, "need the client secret"), ("s", None, "No scope given")],
 )
 async def test_the_secret_and_a_scope_are_required(
-    lwa: FakeLWA, secret: str | None, scope: str | None, said: str
+    fake_lwa: FakeLWA, secret: str | None, scope: str | None, said: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=said):
         await client_credentials(
-            client_id=lwa.client_id, client_secret=secret, scope=scope, token_url=lwa.token_url
+            client_id=fake_lwa.client_id,
+            client_secret=secret,
+            scope=scope,
+            token_url=fake_lwa.token_url,
         )
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
-async def test_a_wrong_secret_is_the_servers_refusal(lwa: FakeLWA) -> None:
+async def test_a_wrong_secret_is_the_servers_refusal(fake_lwa: FakeLWA) -> None:
     with pytest.raises(ExchangeError, match="invalid_client"):
         await client_credentials(
-            client_id=lwa.client_id, client_secret="wrong", scope=SCOPE, token_url=lwa.token_url
+            client_id=fake_lwa.client_id,
+            client_secret="wrong",
+            scope=SCOPE,
+            token_url=fake_lwa.token_url,
         )
 
 
-def _expired_client_credentials_file(lwa: FakeLWA, token_file: Path) -> str:
+def _expired_client_credentials_file(fake_lwa: FakeLWA, token_file: Path) -> str:
     result = CliRunner().invoke(
         main,
         [
@@ -74,11 +80,11 @@ def _expired_client_credentials_file(lwa: FakeLWA, token_file: Path) -> str:
             "--out",
             str(token_file),
             "--token-url",
-            lwa.token_url,
+            fake_lwa.token_url,
             "--client-id",
-            lwa.client_id,
+            fake_lwa.client_id,
         ],
-        env={"LWA_CLIENT_SECRET": lwa.client_secret},
+        env={"LWA_CLIENT_SECRET": fake_lwa.client_secret},
     )
     assert result.exit_code == 0, result.output
     assert f"Saved to {token_file}" in result.stderr
@@ -119,7 +125,7 @@ def test_show_says_how_it_renews(fake_lwa: FakeLWA, token_file: Path) -> None:
 
 # -- import -----------------------------------------------------------------------------------
 def _import(
-    lwa: FakeLWA, token_file: Path, refresh_token: str, *args: str
+    fake_lwa: FakeLWA, token_file: Path, refresh_token: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
@@ -128,15 +134,15 @@ def _import(
             "lwa_loopback",
             "import",
             "--client-id",
-            lwa.client_id,
+            fake_lwa.client_id,
             "--token-url",
-            lwa.token_url,
+            fake_lwa.token_url,
             "--out",
             str(token_file),
             *args,
         ],
         input=refresh_token + "\n",
-        env=cli_env(LWA_CLIENT_SECRET=lwa.client_secret),
+        env=cli_env(LWA_CLIENT_SECRET=fake_lwa.client_secret),
         capture_output=True,
         text=True,
         timeout=60,
@@ -168,14 +174,14 @@ def test_import_of_a_refresh_token_that_does_not_work_writes_nothing(
     assert not token_file.exists()
 
 
-async def test_import_from_the_library(lwa: FakeLWA, token_file: Path) -> None:
-    refresh_token = lwa.issue_refresh_token()
+async def test_import_from_the_library(fake_lwa: FakeLWA, token_file: Path) -> None:
+    refresh_token = fake_lwa.issue_refresh_token()
 
     tokens = await import_refresh_token(
         f"  {refresh_token}\n",
-        client_id=lwa.client_id,
-        client_secret=lwa.client_secret,
-        token_url=lwa.token_url,
+        client_id=fake_lwa.client_id,
+        client_secret=fake_lwa.client_secret,
+        token_url=fake_lwa.token_url,
         token_file=token_file,
     )
 

@@ -13,14 +13,14 @@ FLOWS = 100
 
 
 async def test_a_hundred_flows_at_once_each_get_their_own_tokens(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     browsers = [HeadlessBrowser() for _ in range(FLOWS)]
     files = [tmp_path / f"flow-{i}" / "tokens.json" for i in range(FLOWS)]
     results = await asyncio.gather(
         *(
             login(
-                **lwa.login_options(),
+                **fake_lwa.login_options(),
                 redirect_uri="http://127.0.0.1:0/callback",
                 scope="profile",
                 token_file=file,
@@ -43,6 +43,6 @@ async def test_a_hundred_flows_at_once_each_get_their_own_tokens(
         assert [page.status for page in browser.pages] == [200]
         assert str(file) in browser.last_page.visible_text
     # One consent and one exchange per flow, and every flow used a port of its own.
-    assert (len(lwa.consent_requests), len(lwa.token_requests)) == (FLOWS, FLOWS)
-    ports = {request.params["redirect_uri"] for request in lwa.consent_requests}
+    assert (len(fake_lwa.consent_requests), len(fake_lwa.token_requests)) == (FLOWS, FLOWS)
+    ports = {request.params["redirect_uri"] for request in fake_lwa.consent_requests}
     assert len(ports) == FLOWS

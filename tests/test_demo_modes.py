@@ -12,7 +12,7 @@ import pytest
 from lwa_loopback import read_token_file
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID
 
-from ._token_file_helpers import cli_env
+from ._token_files import cli_env
 
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -25,7 +25,7 @@ from lwa_loopback._device import code_lines
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 from ._cli_process import Cli
-from ._fault_helpers import FaultyEndpoint
+from ._faulty_endpoints import FaultyEndpoint
 from ._waiting import wait_until
 from .test_server_answers import answer
 
@@ -36,17 +36,17 @@ PACING = Pacing(floor=FAST, default_interval=FAST, slow_down_step=STEP)
 
 
 @pytest.fixture
-def device_lwa(lwa: FakeLWA) -> FakeLWA:
-    lwa.device_interval = FAST
-    return lwa
+def device_lwa(fake_lwa: FakeLWA) -> FakeLWA:
+    fake_lwa.device_interval = FAST
+    return fake_lwa
 
 
-def device_options(lwa: FakeLWA, token_file: Path) -> dict[str, Any]:
+def device_options(fake_lwa: FakeLWA, token_file: Path) -> dict[str, Any]:
     return {
-        "client_id": lwa.client_id,
+        "client_id": fake_lwa.client_id,
         "scope": "profile",
-        "token_url": lwa.token_url,
-        "codepair_url": lwa.codepair_url,
+        "token_url": fake_lwa.token_url,
+        "codepair_url": fake_lwa.codepair_url,
         "token_file": token_file,
         "pacing": PACING,
     }
@@ -118,12 +118,12 @@ async def test_the_servers_invalid_code_pair_ends_it_as_expired(
     assert len(device_lwa.device_polls) == 1
 
 
-async def test_slow_down_adds_the_step_for_good(lwa: FakeLWA, token_file: Path) -> None:
+async def test_slow_down_adds_the_step_for_good(fake_lwa: FakeLWA, token_file: Path) -> None:
     """The fake's clock stands still for the second poll, so it looks too soon: slow_down,
     and the pair's interval grows by the step at the fake. From then on the clock runs again; a
     client that did not wait the step more would be told slow_down until the code expired."""
-    lwa.device_interval, lwa.device_slow_down_step = FAST, STEP
-    lwa.device_code_lifetime = 30  # a client that never slows down fails, in bounded time
+    fake_lwa.device_interval, fake_lwa.device_slow_down_step = FAST, STEP
+    fake_lwa.device_code_lifetime = 30  # a client that never slows down fails, in bounded time
     frozen_at: list[float] = [0.0, 0.0]  # the fake's time, and the real time it was last asked for
     running = [False]
 
@@ -133,20 +133,22 @@ async def test_slow_down_adds_the_step_for_good(lwa: FakeLWA, token_file: Path) 
         frozen_at[1] = time.monotonic()
         return frozen_at[0]
 
-    lwa.clock = clock
+    fake_lwa.clock = clock
 
     async def on_code(user_code: str, *rest: object) -> None:
-        await wait_until(lambda: len(lwa.device_polls) >= 2, "a poll the fake finds too soon")
+        await wait_until(lambda: len(fake_lwa.device_polls) >= 2, "a poll the fake finds too soon")
         running[0] = True  # first: approving reads the clock too
-        lwa.approve(user_code)
+        fake_lwa.approve(user_code)
 
-    tokens = await login_device(**device_options(lwa, token_file), on_code=on_code)
+    tokens = await login_device(**device_options(fake_lwa, token_file), on_code=on_code)
 
     assert tokens.access_token
-    assert len(lwa.device_polls) == 3  # pending, slow_down, then the tokens
+    assert len(fake_lwa.device_polls) == 3  # pending, slow_down, then the tokens
 
 
-async def test_a_poll_that_fails_to_connect_is_tried_again(lwa: FakeLWA, token_file: Path) -> None:
+async def test_a_poll_that_fails_to_connect_is_tried_again(
+    fake_lwa: FakeLWA, token_file: Path
+) -> None:
     """A poll is idempotent: the first is cut off without an answer, the next one succeeds."""
     payload = {"access_token": "Atza|d", "token_type": "bearer", "expires_in": 3600}
     tokens_answer = answer(json.dumps(payload).encode())
@@ -159,8 +161,8 @@ async def test_a_poll_that_fails_to_connect_is_tried_again(lwa: FakeLWA, token_f
 
     endpoint = await FaultyEndpoint(flaky).start()
     try:
-        options = {**device_options(lwa, token_file), "token_url": endpoint.token_url}
-        lwa.device_interval = FAST
+        options = {**device_options(fake_lwa, token_file), "token_url": endpoint.token_url}
+        fake_lwa.device_interval = FAST
         tokens = await login_device(**options, on_code=lambda *args: None)
     finally:
         await endpoint.close()
@@ -169,10 +171,10 @@ async def test_a_poll_that_fails_to_connect_is_tried_again(lwa: FakeLWA, token_f
     assert endpoint.requests == 2
 
 
-async def test_any_other_error_is_an_exchange_error(lwa: FakeLWA, token_file: Path) -> None:
-    lwa.device_interval = FAST
+async def test_any_other_error_is_an_exchange_error(fake_lwa: FakeLWA, token_file: Path) -> None:
+    fake_lwa.device_interval = FAST
     options = {
-        **device_options(lwa, token_file),
+        **device_options(fake_lwa, token_file),
         "client_id": "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef",
     }
 

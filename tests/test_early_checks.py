@@ -67,16 +67,16 @@ async def test_a_login_mistake_is_exit_2_before_the_consent_page(
 
 
 async def test_an_exported_lwa_page_is_named_with_its_variable_for_sp_api(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     """As after pasting ``lwa-loopback fake``'s exports: LWA_AUTHORIZE_URL is LWA's page."""
-    cli = Cli(tmp_path, lwa)
-    await cli.start("login", "--sp-api", "--application-id", lwa.application_id)
+    cli = Cli(tmp_path, fake_lwa)
+    await cli.start("login", "--sp-api", "--application-id", fake_lwa.application_id)
     done = await cli.finish()
 
     assert done.exit_code == 2, done.stderr
     assert "unset LWA_AUTHORIZE_URL" in done.stderr
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 @pytest.mark.parametrize(
@@ -98,9 +98,9 @@ async def test_the_other_grants_check_the_client_id_before_any_request(
     assert "--client-id" in done.stderr
 
 
-async def test_the_fake_s_own_client_id_is_fine(lwa: FakeLWA, tmp_path: Path) -> None:
+async def test_the_fake_s_own_client_id_is_fine(fake_lwa: FakeLWA, tmp_path: Path) -> None:
     """The form is checked against Amazon's endpoints only: a test server's ids are its own."""
-    done = await Cli(tmp_path, lwa).login()
+    done = await Cli(tmp_path, fake_lwa).login()
     assert done.exit_code == 0, done.stderr
 
 
@@ -116,23 +116,25 @@ async def test_no_client_id_says_where_one_comes_from(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", [("login",), ("client-credentials", "--scope", "x::y")])
 async def test_a_secret_with_a_stray_space_is_refused_before_any_request_and_never_shown(
-    lwa: FakeLWA, tmp_path: Path, command: tuple[str, ...]
+    fake_lwa: FakeLWA, tmp_path: Path, command: tuple[str, ...]
 ) -> None:
-    cli = Cli(tmp_path, lwa)
-    cli.env["LWA_CLIENT_SECRET"] = lwa.client_secret + " "
+    cli = Cli(tmp_path, fake_lwa)
+    cli.env["LWA_CLIENT_SECRET"] = fake_lwa.client_secret + " "
     await cli.start(*command, "--no-browser" if command[0] == "login" else "--json")
     done = await cli.finish()
 
     assert done.exit_code == 2, done.stderr
     assert "--client-secret holds white space or a control character at its end" in done.stderr
-    assert lwa.client_secret not in done.stderr + done.stdout
-    assert lwa.requests == []
+    assert fake_lwa.client_secret not in done.stderr + done.stdout
+    assert fake_lwa.requests == []
 
 
-async def test_a_secret_on_the_command_line_is_warned_about(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa)
+async def test_a_secret_on_the_command_line_is_warned_about(
+    fake_lwa: FakeLWA, tmp_path: Path
+) -> None:
+    cli = Cli(tmp_path, fake_lwa)
     cli.env.pop("LWA_CLIENT_SECRET")
-    done = await cli.login("--client-secret", lwa.client_secret)
+    done = await cli.login("--client-secret", fake_lwa.client_secret)
 
     assert done.exit_code == 0, done.stderr
     assert "warning: --client-secret on the command line" in done.stderr

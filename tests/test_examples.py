@@ -15,32 +15,32 @@ from aiohttp import web
 from lwa_loopback import read_token_file
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
-from ._browser_helpers import consent_url_from, headless_browser_command, subprocess_env
+from ._browsers import consent_url_from, headless_browser_command, subprocess_env
 from ._sockets import ANY_PORT_REDIRECT
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-def _lwa_env(lwa: FakeLWA, token_file: Path, **more: str) -> dict[str, str]:
+def _lwa_env(fake_lwa: FakeLWA, token_file: Path, **more: str) -> dict[str, str]:
     """The LWA_* variables a person would export, pointed at the fake."""
     return subprocess_env(
-        LWA_CLIENT_ID=lwa.client_id,
-        LWA_CLIENT_SECRET=lwa.client_secret,
-        LWA_AUTHORIZE_URL=lwa.authorize_url,
-        LWA_TOKEN_URL=lwa.token_url,
+        LWA_CLIENT_ID=fake_lwa.client_id,
+        LWA_CLIENT_SECRET=fake_lwa.client_secret,
+        LWA_AUTHORIZE_URL=fake_lwa.authorize_url,
+        LWA_TOKEN_URL=fake_lwa.token_url,
         LWA_REDIRECT_URI=ANY_PORT_REDIRECT,
         LWA_TOKEN_FILE=str(token_file),
         **more,
     )
 
 
-async def test_the_bootstrap_script_logs_in(lwa: FakeLWA, tmp_path: Path) -> None:
+async def test_the_bootstrap_script_logs_in(fake_lwa: FakeLWA, tmp_path: Path) -> None:
     token_file = tmp_path / "tokens.json"
     process = await asyncio.create_subprocess_exec(
         "sh",
         str(EXAMPLES / "bootstrap.sh"),
         "--no-browser",
-        env=_lwa_env(lwa, token_file),
+        env=_lwa_env(fake_lwa, token_file),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -55,7 +55,7 @@ async def test_the_bootstrap_script_logs_in(lwa: FakeLWA, tmp_path: Path) -> Non
     assert tokens.refresh_token is not None
     printed = stdout.decode() + stderr.decode()
     assert "Done." in printed
-    for secret in (tokens.access_token, tokens.refresh_token, lwa.client_secret):
+    for secret in (tokens.access_token, tokens.refresh_token, fake_lwa.client_secret):
         assert secret not in printed
 
 
@@ -118,12 +118,12 @@ async def _api() -> AsyncIterator[tuple[str, list[str]]]:
 
 
 async def test_the_data_portability_example_sends_a_bearer_header(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     # The customer shares one of the two voluntary scopes asked for.
-    lwa.granted_scopes = {"portability::customer_profile"}
+    fake_lwa.granted_scopes = {"portability::customer_profile"}
     token_file = tmp_path / "tokens.json"
-    env = _lwa_env(lwa, token_file, BROWSER=str(headless_browser_command(tmp_path)))
+    env = _lwa_env(fake_lwa, token_file, BROWSER=str(headless_browser_command(tmp_path)))
     async with _api() as (api_url, seen):
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -148,17 +148,17 @@ async def test_the_data_portability_example_sends_a_bearer_header(
     assert "Authorization: Bearer Atza|..." in printed
     assert f"GET {api_url} -> HTTP 200" in printed
     assert tokens.access_token not in printed + stderr.decode()
-    assert json.loads(lwa.consent_requests[0].params["scope_data"]) == {
+    assert json.loads(fake_lwa.consent_requests[0].params["scope_data"]) == {
         "portability::customer_profile": {"essential": False},
         "portability::orders": {"essential": False},
     }
 
 
 async def test_the_ads_example_signs_in_once_and_sends_the_ads_headers(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     token_file = tmp_path / "tokens.json"
-    env = _lwa_env(lwa, token_file, BROWSER=str(headless_browser_command(tmp_path)))
+    env = _lwa_env(fake_lwa, token_file, BROWSER=str(headless_browser_command(tmp_path)))
     seen: list[dict[str, str]] = []
 
     async def profiles(request: web.Request) -> web.Response:
@@ -192,11 +192,11 @@ async def test_the_ads_example_signs_in_once_and_sends_the_ads_headers(
         await runner.cleanup()
 
     tokens = read_token_file(token_file)
-    assert len(lwa.consent_requests) == 1
-    assert lwa.consent_requests[0].params["scope"] == "advertising::campaign_management"
+    assert len(fake_lwa.consent_requests) == 1
+    assert fake_lwa.consent_requests[0].params["scope"] == "advertising::campaign_management"
     assert tokens.region == "eu"
     assert [h["Authorization"] for h in seen] == [f"Bearer {tokens.access_token}"] * 2
-    assert all(h["Amazon-Advertising-API-ClientId"] == lwa.client_id for h in seen)
+    assert all(h["Amazon-Advertising-API-ClientId"] == fake_lwa.client_id for h in seen)
     assert "1 profile(s)" in runs[0] and "42  DE" in runs[1]
     assert tokens.access_token not in "".join(runs)
 

@@ -22,7 +22,7 @@ from lwa_loopback import (
 )
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 
 
 def test_the_tree() -> None:
@@ -39,51 +39,51 @@ def test_the_tree() -> None:
 
 
 async def _refresh_failing(
-    lwa: FakeLWA, path: Path, request_timeout: float = 30.0
+    fake_lwa: FakeLWA, path: Path, request_timeout: float = 30.0
 ) -> ExchangeError:
-    make_token_file(lwa, path, age=EXPIRED_AGE)
+    make_token_file(fake_lwa, path, age=EXPIRED_AGE)
     with pytest.raises(ExchangeError) as caught:
-        await refresh(path, client_secret=lwa.client_secret, request_timeout=request_timeout)
+        await refresh(path, client_secret=fake_lwa.client_secret, request_timeout=request_timeout)
     return caught.value
 
 
 async def test_a_body_that_is_not_json_keeps_the_decoding_error(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    lwa.token_failure = TokenFailure.NOT_JSON
+    fake_lwa.token_failure = TokenFailure.NOT_JSON
 
-    error = await _refresh_failing(lwa, token_file)
+    error = await _refresh_failing(fake_lwa, token_file)
 
     assert type(error) is UnusableAnswer and error.error is None and error.status == 200
     assert isinstance(error.__cause__, json.JSONDecodeError)
     assert error.__cause__.doc == ""  # the body it quoted whole is dropped: it may hold a token
 
 
-async def test_no_answer_in_time_keeps_the_timeout(lwa: FakeLWA, token_file: Path) -> None:
-    lwa.token_failure = TokenFailure.SLOW
+async def test_no_answer_in_time_keeps_the_timeout(fake_lwa: FakeLWA, token_file: Path) -> None:
+    fake_lwa.token_failure = TokenFailure.SLOW
 
-    error = await _refresh_failing(lwa, token_file, request_timeout=0.2)
+    error = await _refresh_failing(fake_lwa, token_file, request_timeout=0.2)
 
     assert type(error) is NetworkError and error.error is None and error.status is None
     assert isinstance(error.__cause__, asyncio.TimeoutError)
     assert isinstance(error, OSError)
 
 
-async def test_the_servers_refusal_is_the_servers_code(lwa: FakeLWA, token_file: Path) -> None:
-    lwa.token_failure = TokenFailure.INVALID_GRANT
+async def test_the_servers_refusal_is_the_servers_code(fake_lwa: FakeLWA, token_file: Path) -> None:
+    fake_lwa.token_failure = TokenFailure.INVALID_GRANT
 
-    error = await _refresh_failing(lwa, token_file)
+    error = await _refresh_failing(fake_lwa, token_file)
 
     assert type(error) is ExchangeError and error.error == "invalid_grant"
     assert error.description and error.status == 400
 
 
-async def test_catching_one_kind(lwa: FakeLWA, token_file: Path) -> None:
+async def test_catching_one_kind(fake_lwa: FakeLWA, token_file: Path) -> None:
     """As docs/library.md shows it: retry later on a network error, sign in again otherwise."""
-    lwa.token_failure = TokenFailure.SLOW
-    make_token_file(lwa, token_file, age=EXPIRED_AGE)
+    fake_lwa.token_failure = TokenFailure.SLOW
+    make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
     try:
-        await refresh(token_file, client_secret=lwa.client_secret, request_timeout=0.2)
+        await refresh(token_file, client_secret=fake_lwa.client_secret, request_timeout=0.2)
     except NetworkError:
         outcome = "later"
     except LoginError:

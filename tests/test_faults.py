@@ -22,8 +22,9 @@ from lwa_loopback import ExchangeError, login
 from lwa_loopback._exchange import Client, refresh_tokens
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure
 
+from ._certificates import make_certificate
 from ._cli_process import Cli, Finished
-from ._fault_helpers import (
+from ._faulty_endpoints import (
     FaultyEndpoint,
     bad_request,
     never_answer,
@@ -31,8 +32,7 @@ from ._fault_helpers import (
     reset_mid_response,
     tls_only,
 )
-from ._hostile_helpers import raw_request, status_of
-from ._paste_https_helpers import make_certificate
+from ._pending_login import raw_request, status_of
 from ._sockets import assert_port_free
 
 
@@ -140,22 +140,26 @@ async def test_the_command_exits_5_naming_the_cause(
 
 
 async def test_the_command_exits_5_on_a_server_error(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    lwa.token_failure = TokenFailure.SERVER_ERROR
+    fake_lwa.token_failure = TokenFailure.SERVER_ERROR
     assert_exit_5(await cli.login("--out", str(tmp_path / "tokens.json")), "HTTP 500", tmp_path)
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 # -- the token file cannot be written: exit 7, the tokens on stdout ------------------------------
-async def assert_tokens_kept(done: Finished, lwa: FakeLWA, folder: Path, *placed: Path) -> None:
+async def assert_tokens_kept(
+    done: Finished, fake_lwa: FakeLWA, folder: Path, *placed: Path
+) -> None:
     assert done.exit_code == 7, done.stderr
     assert "Traceback" not in done.stderr and "save them now" in done.stderr
     printed = json.loads(done.stdout)
     assert printed["access_token"].startswith("Atza|fake.")
     # Nothing lost: the printed refresh token works, so the login need not be repeated.
     client = Client(
-        token_url=lwa.token_url, client_id=lwa.client_id, client_secret=lwa.client_secret
+        token_url=fake_lwa.token_url,
+        client_id=fake_lwa.client_id,
+        client_secret=fake_lwa.client_secret,
     )
     renewed = await refresh_tokens(client, refresh_token=printed["refresh_token"], scope="profile")
     assert renewed.access_token.startswith("Atza|fake.")
@@ -166,17 +170,17 @@ async def assert_tokens_kept(done: Finished, lwa: FakeLWA, folder: Path, *placed
 
 
 async def test_a_file_where_the_folder_should_be_is_refused_before_anything_is_spent(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     (tmp_path / "in-the-way").write_text("")
     done = await cli.login("--out", str(tmp_path / "in-the-way" / "tokens.json"), browse=False)
     assert done.exit_code == 2 and "Cannot write the token file" in done.stderr
     assert "Traceback" not in done.stderr
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 async def test_the_folder_cannot_be_created_after_the_login_started(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     folder = tmp_path / "config" / "lwa-loopback"
     await cli.start("login", "--no-browser", "--out", str(folder / "tokens.json"))
@@ -184,21 +188,21 @@ async def test_the_folder_cannot_be_created_after_the_login_started(
     folder.rmdir()  # checked and made at the start; replaced by a file meanwhile
     folder.write_text("")
     await HeadlessBrowser()(url)
-    await assert_tokens_kept(await cli.finish(), lwa, tmp_path, folder)
+    await assert_tokens_kept(await cli.finish(), fake_lwa, tmp_path, folder)
 
 
 async def test_the_path_turns_into_a_folder_during_the_login(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     token_file = tmp_path / "tokens.json"
     await cli.start("login", "--no-browser", "--out", str(token_file))
     url = await cli.consent_url()
     token_file.mkdir()  # after the command checked its options: only the write can notice
     await HeadlessBrowser()(url)
-    await assert_tokens_kept(await cli.finish(), lwa, tmp_path)
+    await assert_tokens_kept(await cli.finish(), fake_lwa, tmp_path)
 
 
-async def test_a_write_that_fails_part_way(cli: Cli, lwa: FakeLWA, tmp_path: Path) -> None:
+async def test_a_write_that_fails_part_way(cli: Cli, fake_lwa: FakeLWA, tmp_path: Path) -> None:
     """RLIMIT_FSIZE makes the write fail after its first bytes (EFBIG), as a full disk would
     (ENOSPC): the half-written temporary file must not be left behind."""
 
@@ -215,15 +219,15 @@ async def test_a_write_that_fails_part_way(cli: Cli, lwa: FakeLWA, tmp_path: Pat
     await HeadlessBrowser()(await cli.consent_url())
     done = await cli.finish()
     assert "File too large" in done.stderr
-    await assert_tokens_kept(done, lwa, tmp_path)
+    await assert_tokens_kept(done, fake_lwa, tmp_path)
 
 
 async def test_a_folder_given_as_the_path_is_refused_before_anything_is_spent(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     done = await cli.login("--out", str(tmp_path), browse=False)
     assert done.exit_code == 2 and "is a directory" in done.stderr
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 # -- signals while waiting -----------------------------------------------------------------------
@@ -235,7 +239,7 @@ async def test_a_folder_given_as_the_path_is_refused_before_anything_is_spent(
     ],
 )
 async def test_a_signal_while_waiting_frees_the_port_at_once(
-    cli: Cli, lwa: FakeLWA, tmp_path: Path, signum: int, exit_code: int, said: str
+    cli: Cli, fake_lwa: FakeLWA, tmp_path: Path, signum: int, exit_code: int, said: str
 ) -> None:
     await cli.start("login", "--no-browser", "--out", str(tmp_path / "out" / "tokens.json"))
     await cli.consent_url()
@@ -252,4 +256,4 @@ async def test_a_signal_while_waiting_frees_the_port_at_once(
     assert_port_free(cli.port)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert not cli.default_file.exists()
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []

@@ -39,7 +39,7 @@ from lwa_loopback._grants import BY_STORED
 from lwa_loopback.testing import FakeLWA
 
 from ._cli_process import Cli
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 
 FAST = Pacing(floor=0.05, default_interval=0.05, slow_down_step=0.05)
 ESCAPE = "\x1b]0;owned\x07\x1b[31m"  # a terminal title change, then red
@@ -222,26 +222,26 @@ async def test_a_code_lifetime_from_the_server_is_bounded(
 
 
 async def test_a_selling_partner_id_the_file_could_not_keep_spends_no_code(
-    lwa: FakeLWA, options: dict[str, Any], token_file: Path
+    fake_lwa: FakeLWA, options: dict[str, Any], token_file: Path
 ) -> None:
-    lwa.selling_partner_id = "A1" + ESCAPE
+    fake_lwa.selling_partner_id = "A1" + ESCAPE
     sp_options = {
         **options,
         "scope": None,
         "sp_api": True,
-        "application_id": lwa.application_id,
-        "authorize_url": lwa.seller_central_url,
+        "application_id": fake_lwa.application_id,
+        "authorize_url": fake_lwa.seller_central_url,
     }
 
     with pytest.raises(ConsentError, match="the code was not used") as caught:
         await login(**sp_options)
 
-    assert lwa.token_requests == [] and not token_file.exists()
+    assert fake_lwa.token_requests == [] and not token_file.exists()
     assert all(c.isprintable() for c in str(caught.value))
 
 
 async def test_a_browser_sign_ins_token_answer_the_reader_would_refuse(
-    lwa: FakeLWA, hostile: Hostile, options: dict[str, Any], token_file: Path
+    fake_lwa: FakeLWA, hostile: Hostile, options: dict[str, Any], token_file: Path
 ) -> None:
     hostile.token["access_token"] = TOO_LONG
 
@@ -257,7 +257,7 @@ async def test_a_browser_sign_ins_token_answer_the_reader_would_refuse(
 )
 @pytest.mark.parametrize("grant", ["device", "client credentials", "import", "refresh"])
 async def test_the_other_grants_refuse_answers_the_reader_would_refuse(
-    lwa: FakeLWA, hostile: Hostile, tmp_path: Path, answer: dict[str, Any], grant: str
+    fake_lwa: FakeLWA, hostile: Hostile, tmp_path: Path, answer: dict[str, Any], grant: str
 ) -> None:
     hostile.token.update(answer)
     common: dict[str, Any] = {
@@ -267,7 +267,7 @@ async def test_the_other_grants_refuse_answers_the_reader_would_refuse(
     }
     written = tmp_path / "tokens.json"
     if grant == "refresh":
-        make_token_file(lwa, written, age=EXPIRED_AGE, token_url=hostile.token_url)
+        make_token_file(fake_lwa, written, age=EXPIRED_AGE, token_url=hostile.token_url)
     before = written.read_text() if written.exists() else None
     attempt: Callable[[], Awaitable[object]] = {
         "device": lambda: login_device(**device_options(hostile, written, [])),
@@ -285,9 +285,9 @@ async def test_the_other_grants_refuse_answers_the_reader_would_refuse(
 
 
 async def test_a_token_file_the_reader_would_refuse_is_never_written(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    good = make_token_file(lwa, tmp_path / "good.json")
+    good = make_token_file(fake_lwa, tmp_path / "good.json")
 
     for bad in (
         replace(good, scope="s" * (70 * 1024)),  # larger than the reader takes
@@ -368,10 +368,10 @@ async def test_a_scope_from_the_server_is_shown_without_control_characters(
     ],
 )
 async def test_a_number_flag_out_of_range_is_a_usage_error(
-    lwa: FakeLWA, tmp_path: Path, args: tuple[str, ...]
+    fake_lwa: FakeLWA, tmp_path: Path, args: tuple[str, ...]
 ) -> None:
-    make_token_file(lwa, tmp_path / "config" / "lwa-loopback" / "tokens.json")
-    cli = Cli(tmp_path, lwa)
+    make_token_file(fake_lwa, tmp_path / "config" / "lwa-loopback" / "tokens.json")
+    cli = Cli(tmp_path, fake_lwa)
     await cli.start(*args)
     done = await cli.finish()
 
@@ -380,9 +380,9 @@ async def test_a_number_flag_out_of_range_is_a_usage_error(
 
 
 async def test_library_numbers_out_of_range_are_configuration_errors(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    make_token_file(lwa, token_file)
+    make_token_file(fake_lwa, token_file)
     with pytest.raises(ConfigurationError, match="min_valid"):
         await valid_access_token(token_file, min_valid=1e300)
     with pytest.raises(ConfigurationError, match="lock_timeout"):
@@ -392,8 +392,10 @@ async def test_library_numbers_out_of_range_are_configuration_errors(
 # -- a saved profile replays only what the options table remembers -----------------------------
 
 
-async def test_a_profile_replays_only_the_remembered_settings(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa)
+async def test_a_profile_replays_only_the_remembered_settings(
+    fake_lwa: FakeLWA, tmp_path: Path
+) -> None:
+    cli = Cli(tmp_path, fake_lwa)
     done = await cli.login("--profile", "p")
     assert done.exit_code == 0, done.stderr
     profile = tmp_path / "config" / "lwa-loopback" / "profiles" / "p.json"
@@ -408,40 +410,40 @@ async def test_a_profile_replays_only_the_remembered_settings(lwa: FakeLWA, tmp_
     profile.write_text(json.dumps(saved))
     profile.chmod(0o600)
 
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     again.env.pop("LWA_CLIENT_SECRET")
     done = await again.login("--profile", "p")
 
     assert done.exit_code == 0, done.stderr  # the planted 1 ms timeout was not used
     assert "0.0.0.0" not in done.stderr  # nor the bind
-    assert "client_secret" not in lwa.token_requests[-1].params  # nor the secret
+    assert "client_secret" not in fake_lwa.token_requests[-1].params  # nor the secret
     assert not (tmp_path / "elsewhere.json").exists()
     assert read_token_file(profile).client_secret_sent is False
 
 
-async def test_a_profile_flow_comes_from_the_grant_model(lwa: FakeLWA, tmp_path: Path) -> None:
+async def test_a_profile_flow_comes_from_the_grant_model(fake_lwa: FakeLWA, tmp_path: Path) -> None:
     """A client-credentials profile signs in again as client credentials, with no browser."""
-    cli = Cli(tmp_path, lwa)
+    cli = Cli(tmp_path, fake_lwa)
     await cli.start("client-credentials", "--profile", "cc", "--scope", "x::y")
     assert (await cli.finish()).exit_code == 0
 
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     await again.start("login", "--profile", "cc", "--no-browser")
     done = await again.finish()
 
     assert done.exit_code == 0, done.stderr
     assert "Got an access token for scope x::y" in done.stderr
-    assert lwa.consent_requests == []
+    assert fake_lwa.consent_requests == []
 
 
-async def test_every_stored_grant_is_read_back(lwa: FakeLWA, token_file: Path) -> None:
-    data = make_token_file(lwa, token_file).to_json()
+async def test_every_stored_grant_is_read_back(fake_lwa: FakeLWA, token_file: Path) -> None:
+    data = make_token_file(fake_lwa, token_file).to_json()
     for stored, grant in BY_STORED.items():
         assert Tokens.from_json({**data, "grant": stored}).obtained_by is grant
 
 
-async def test_an_unknown_grant_in_a_file_is_refused(lwa: FakeLWA, token_file: Path) -> None:
-    data = make_token_file(lwa, token_file).to_json()
+async def test_an_unknown_grant_in_a_file_is_refused(fake_lwa: FakeLWA, token_file: Path) -> None:
+    data = make_token_file(fake_lwa, token_file).to_json()
     token_file.write_text(json.dumps({**data, "grant": "password"}))
 
     with pytest.raises(TokenFileUnusable, match="password"):

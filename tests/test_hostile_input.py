@@ -23,7 +23,7 @@ from lwa_loopback._loopback import bind, parse_return_url
 from lwa_loopback._receiver import Receiver
 from lwa_loopback._redirect import Authorized
 
-from ._hostile_helpers import WAIT, PendingLogin, closed_by_peer, raw_request, status_of
+from ._pending_login import WAIT, PendingLogin, closed_by_peer, raw_request, status_of
 
 MARKER = "<x-evil>"  # any of it coming back unescaped would be markup the browser runs
 EXAMPLES = settings(

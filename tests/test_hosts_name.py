@@ -27,7 +27,7 @@ from lwa_loopback._loopback import parse_return_url, system_resolver
 from lwa_loopback._options import LoginOptions
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID, FakeLWA, VisitedPage
 
-from ._paste_https_helpers import Certificate, make_certificate, registering
+from ._certificates import Certificate, make_certificate, registering
 from ._sockets import assert_port_free
 from .test_bind import delivering, kept_logs, no_names
 
@@ -105,9 +105,9 @@ async def named_lwa() -> AsyncIterator[FakeLWA]:
         yield fake
 
 
-def _options(lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
+def _options(fake_lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
     return {
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         "redirect_uri": f"https://{NAME}:0/callback",
         "scope": "profile",
         "token_file": token_file,
@@ -120,8 +120,8 @@ def _https(options: dict[str, Any], certificate: Certificate) -> dict[str, Any]:
     return {**options, "certfile": certificate.certfile, "keyfile": certificate.keyfile}
 
 
-async def _sign_in(started: Started, lwa: FakeLWA, browser: NamedBrowser) -> Tokens:
-    return await complete(started, registering(lwa, browser))
+async def _sign_in(started: Started, fake_lwa: FakeLWA, browser: NamedBrowser) -> Tokens:
+    return await complete(started, registering(fake_lwa, browser))
 
 
 # -- the name resolves to loopback only: listen ------------------------------------------------
@@ -170,11 +170,11 @@ async def test_the_selling_partner_recipe(
 
 
 async def test_the_host_header_must_be_exactly_the_name_and_port(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     # DNS rebinding: a page on another name that resolves here sends that name; only the one
     # registered, with its port, reaches the callback.
-    options = _options(lwa, token_file, redirect_uri=f"http://{NAME}:0/callback")
+    options = _options(fake_lwa, token_file, redirect_uri=f"http://{NAME}:0/callback")
     started = start(prepare(LoginOptions(**options), resolve=hosts_file("127.0.0.1")))
     port = started.sockets[0].getsockname()[1]
     hosts = [f"127.0.0.1:{port}", f"localhost:{port}", NAME, f"evil.example:{port}"]
@@ -183,7 +183,7 @@ async def test_the_host_header_must_be_exactly_the_name_and_port(
 
     # Unregistered return URLs please the fake on loopback hosts only: register this one, as
     # the person does in the console.
-    lwa.redirect_uris = {f"http://{named}/callback"}
+    fake_lwa.redirect_uris = {f"http://{named}/callback"}
     await complete(started, delivering(port, [*hosts, named], statuses))
 
     assert statuses == [400, 400, 400, 400, 200]
@@ -196,9 +196,11 @@ async def test_the_host_header_must_be_exactly_the_name_and_port(
     [("127.0.0.1",), ("::1",), ("127.0.0.1", "::1", "127.0.0.1")],
 )
 def test_every_loopback_address_of_the_name_is_listened_on(
-    lwa: FakeLWA, token_file: Path, addresses: tuple[str, ...]
+    fake_lwa: FakeLWA, token_file: Path, addresses: tuple[str, ...]
 ) -> None:
-    request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=hosts_file(*addresses))
+    request = prepare(
+        LoginOptions(**_options(fake_lwa, token_file)), resolve=hosts_file(*addresses)
+    )
 
     assert request.paste is None and request.return_url is not None
     assert request.return_url.addresses == tuple(dict.fromkeys(addresses))
@@ -223,12 +225,12 @@ def test_a_default_port_is_addressed_with_or_without_it() -> None:
     ids=["elsewhere", "mixed", "mixed-ipv6", "unspecified", "unknown"],
 )
 def test_a_name_that_is_not_only_loopback_selects_paste_back(
-    lwa: FakeLWA, token_file: Path, addresses: tuple[str, ...]
+    fake_lwa: FakeLWA, token_file: Path, addresses: tuple[str, ...]
 ) -> None:
     resolve = hosts_file(*addresses) if addresses else no_names
 
     with kept_logs() as said:
-        request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=resolve)
+        request = prepare(LoginOptions(**_options(fake_lwa, token_file)), resolve=resolve)
 
     assert request.paste is not None and request.return_url is None
     [message] = [r.getMessage() for r in said]
@@ -238,8 +240,8 @@ def test_a_name_that_is_not_only_loopback_selects_paste_back(
     assert (f"`127.0.0.1 {NAME}`" in message) == (not addresses)
 
 
-def test_asking_for_paste_back_still_gets_it(lwa: FakeLWA, token_file: Path) -> None:
-    options = _options(lwa, token_file, paste=lambda: "")
+def test_asking_for_paste_back_still_gets_it(fake_lwa: FakeLWA, token_file: Path) -> None:
+    options = _options(fake_lwa, token_file, paste=lambda: "")
 
     request = prepare(LoginOptions(**options), resolve=hosts_file("127.0.0.1"))
 
@@ -247,9 +249,11 @@ def test_asking_for_paste_back_still_gets_it(lwa: FakeLWA, token_file: Path) -> 
 
 
 def test_https_on_the_name_without_a_certificate_says_how_to_make_one(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    request = prepare(LoginOptions(**_options(lwa, token_file)), resolve=hosts_file("127.0.0.1"))
+    request = prepare(
+        LoginOptions(**_options(fake_lwa, token_file)), resolve=hosts_file("127.0.0.1")
+    )
 
     with pytest.raises(ConfigurationError) as caught:
         start(request)

@@ -16,14 +16,14 @@ from lwa_loopback import ConfigurationError, login
 from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
-from ._cli_process import Cli, assert_no_secrets
-from ._paste_https_helpers import (
+from ._certificates import (
     Certificate,
     TrustingBrowser,
     make_certificate,
     registering,
     tls_hello,
 )
+from ._cli_process import Cli, assert_no_secrets
 from ._sockets import assert_port_free
 
 
@@ -39,21 +39,21 @@ async def https_lwa() -> Any:
 
 
 def _https_options(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     certificate: Certificate,
     token_file: Path,
     browser: TrustingBrowser,
     host: str = "127.0.0.1",
 ) -> dict[str, Any]:
     return {
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         "redirect_uri": f"https://{host}:0/callback",
         "scope": "profile",
         "token_file": token_file,
         "timeout": 10.0,
         "certfile": certificate.certfile,
         "keyfile": certificate.keyfile,
-        "open_browser": registering(lwa, browser),
+        "open_browser": registering(fake_lwa, browser),
     }
 
 

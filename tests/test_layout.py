@@ -13,7 +13,7 @@ from pathlib import Path
 import lwa_loopback
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 
 PACKAGE = Path(lwa_loopback.__file__).parent
 

@@ -22,7 +22,7 @@ from lwa_loopback._cli._main import main
 from lwa_loopback._grants import CLIENT_CREDENTIALS, SELLING_PARTNER, Grant
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 
 # What a shell must not read as its own, and a quote: the secret is the user's, not LWA's.
 SECRET = "amzn1.oa2-cs.v1.it's$HOME`id`|;"

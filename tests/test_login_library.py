@@ -40,7 +40,7 @@ from ._waiting import wait_until
 
 
 async def test_login_returns_tokens_and_writes_the_file(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
 ) -> None:
     tokens = await login(**options)
 
@@ -55,11 +55,11 @@ async def test_login_returns_tokens_and_writes_the_file(
     assert browser.last_page.status == 200
     assert "Signed in" in browser.last_page.text
     assert str(token_file) in browser.last_page.visible_text
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 async def test_token_file_holds_the_documented_fields_and_no_secret(
-    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     await login(**options)
 
@@ -81,47 +81,47 @@ async def test_token_file_holds_the_documented_fields_and_no_secret(
     }
     assert saved["client_secret_sent"] is True
     assert saved["grant"] == "authorization_code"
-    assert saved["sign_in"]["client_id"] == lwa.client_id
+    assert saved["sign_in"]["client_id"] == fake_lwa.client_id
     assert "client_secret" not in saved["sign_in"]
     assert saved["expires_at"].endswith("Z") and saved["obtained_at"].endswith("Z")
-    assert saved["client_id"] == lwa.client_id
-    assert saved["token_url"] == lwa.token_url
+    assert saved["client_id"] == fake_lwa.client_id
+    assert saved["token_url"] == fake_lwa.token_url
     assert saved["region"] == "na"
     text = token_file.read_text()
-    assert lwa.client_secret not in text
-    assert lwa.token_requests[0].params["code"] not in text
+    assert fake_lwa.client_secret not in text
+    assert fake_lwa.token_requests[0].params["code"] not in text
 
 
 async def test_the_exchange_sends_everything_the_protocol_asks(
-    options: dict[str, Any], lwa: FakeLWA
+    options: dict[str, Any], fake_lwa: FakeLWA
 ) -> None:
     await login(**options)
 
-    consent = lwa.consent_requests[0].params
+    consent = fake_lwa.consent_requests[0].params
     assert consent["code_challenge_method"] == "S256"
     assert len(consent["state"]) >= 43  # 256 bits, base64url
-    form = lwa.token_requests[0].params
+    form = fake_lwa.token_requests[0].params
     assert form["grant_type"] == "authorization_code"
     assert form["redirect_uri"] == consent["redirect_uri"]
-    assert form["client_id"] == lwa.client_id
-    assert form["client_secret"] == lwa.client_secret
+    assert form["client_id"] == fake_lwa.client_id
+    assert form["client_secret"] == fake_lwa.client_secret
     assert 43 <= len(form["code_verifier"]) <= 128
 
 
 async def test_the_fake_refuses_a_verifier_that_does_not_match(
-    options: dict[str, Any], lwa: FakeLWA
+    options: dict[str, Any], fake_lwa: FakeLWA
 ) -> None:
     """The fake really checks PKCE, so the passing flows above prove our verifier is right."""
-    consent = await _consent_redirect(lwa, redirect_uri="http://127.0.0.1:9/cb")
+    consent = await _consent_redirect(fake_lwa, redirect_uri="http://127.0.0.1:9/cb")
     async with (
         aiohttp.ClientSession() as session,
         session.post(
-            lwa.token_url,
+            fake_lwa.token_url,
             data={
                 "grant_type": "authorization_code",
                 "code": consent.query["code"],
                 "redirect_uri": "http://127.0.0.1:9/cb",
-                "client_id": lwa.client_id,
+                "client_id": fake_lwa.client_id,
                 "code_verifier": "x" * 43,
             },
         ) as response,
@@ -130,9 +130,9 @@ async def test_the_fake_refuses_a_verifier_that_does_not_match(
         assert "code_verifier" in (await response.json(content_type=None))["error_description"]
 
 
-async def _consent_redirect(lwa: FakeLWA, *, redirect_uri: str) -> URL:
+async def _consent_redirect(fake_lwa: FakeLWA, *, redirect_uri: str) -> URL:
     query = {
-        "client_id": lwa.client_id,
+        "client_id": fake_lwa.client_id,
         "scope": "profile",
         "response_type": "code",
         "redirect_uri": redirect_uri,
@@ -142,23 +142,27 @@ async def _consent_redirect(lwa: FakeLWA, *, redirect_uri: str) -> URL:
     }
     async with (
         aiohttp.ClientSession() as session,
-        session.get(URL(lwa.authorize_url).with_query(query), allow_redirects=False) as response,
+        session.get(
+            URL(fake_lwa.authorize_url).with_query(query), allow_redirects=False
+        ) as response,
     ):
         return URL(response.headers["Location"])
 
 
 async def test_without_a_client_secret_no_refresh_token_is_saved(
-    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     tokens = await login(**{**options, "client_secret": None})
 
     assert tokens.refresh_token is None
     assert "refresh_token" not in json.loads(token_file.read_text())
-    assert "client_secret" not in lwa.token_requests[0].params
+    assert "client_secret" not in fake_lwa.token_requests[0].params
 
 
-async def test_the_saved_scope_is_what_lwa_granted(options: dict[str, Any], lwa: FakeLWA) -> None:
-    lwa.granted_scopes = {"portability::customer_profile"}
+async def test_the_saved_scope_is_what_lwa_granted(
+    options: dict[str, Any], fake_lwa: FakeLWA
+) -> None:
+    fake_lwa.granted_scopes = {"portability::customer_profile"}
     tokens = await login(
         **{
             **options,
@@ -168,13 +172,13 @@ async def test_the_saved_scope_is_what_lwa_granted(options: dict[str, Any], lwa:
     )
 
     assert tokens.scope == "portability::customer_profile"
-    consent = lwa.consent_requests[0].params
+    consent = fake_lwa.consent_requests[0].params
     assert consent["scope"] == "portability::customer_profile portability::orders"
     assert json.loads(consent["scope_data"]) == {"portability::orders": {"essential": False}}
 
 
-async def test_expires_in_may_come_as_a_string(options: dict[str, Any], lwa: FakeLWA) -> None:
-    lwa.expires_in_as_string = True
+async def test_expires_in_may_come_as_a_string(options: dict[str, Any], fake_lwa: FakeLWA) -> None:
+    fake_lwa.expires_in_as_string = True
     tokens = await login(**options)
 
     assert tokens.expires_in == 3600
@@ -182,7 +186,7 @@ async def test_expires_in_may_come_as_a_string(options: dict[str, Any], lwa: Fak
 
 
 async def test_a_favicon_and_a_forged_callback_do_not_end_the_flow(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser
+    options: dict[str, Any], fake_lwa: FakeLWA, browser: HeadlessBrowser
 ) -> None:
     answers: list[int] = []
 
@@ -203,14 +207,14 @@ async def test_a_favicon_and_a_forged_callback_do_not_end_the_flow(
 
     assert answers == [404, 400, 400, 400]
     assert tokens.access_token
-    assert len(lwa.token_requests) == 1
-    assert lwa.token_requests[0].params["code"] != "forged"
+    assert len(fake_lwa.token_requests) == 1
+    assert fake_lwa.token_requests[0].params["code"] != "forged"
 
 
 async def test_consent_refused_raises_and_shows_an_error_page(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
 ) -> None:
-    lwa.consent_error = "access_denied"
+    fake_lwa.consent_error = "access_denied"
     with pytest.raises(ConsentError) as caught:
         await login(**options)
 
@@ -218,7 +222,7 @@ async def test_consent_refused_raises_and_shows_an_error_page(
     assert caught.value.description == "The user denied the request."
     assert "choose Allow" in str(caught.value)
     assert "not completed" in browser.last_page.text
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []
     assert not token_file.exists()
 
 
@@ -258,7 +262,7 @@ async def test_error_description_is_escaped_in_the_page(options: dict[str, Any])
 )
 async def test_token_endpoint_failures_raise_exchange_error(
     options: dict[str, Any],
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     browser: HeadlessBrowser,
     token_file: Path,
     failure: TokenFailure,
@@ -266,17 +270,17 @@ async def test_token_endpoint_failures_raise_exchange_error(
     error: str | None,
     said: str,
 ) -> None:
-    lwa.token_failure = failure
+    fake_lwa.token_failure = failure
     with pytest.raises(ExchangeError) as caught:
         await login(**{**options, "request_timeout": 0.5})
 
     # The server's own code, or None: what is not its OAuth answer is a type of its own.
     assert type(caught.value) is kind and caught.value.error == error
     assert said in str(caught.value)
-    assert lwa.token_requests[0].params["code"] not in str(caught.value)
+    assert fake_lwa.token_requests[0].params["code"] not in str(caught.value)
     assert browser.last_page.status == 502
     assert not token_file.exists()
-    assert len(lwa.token_requests) == 1  # a request that may have reached LWA is never resent
+    assert len(fake_lwa.token_requests) == 1  # a request that may have reached LWA is never resent
 
 
 async def test_no_redirect_times_out(options: dict[str, Any]) -> None:
@@ -302,12 +306,12 @@ async def test_a_port_in_use_fails_at_once(options: dict[str, Any]) -> None:
 
 
 async def test_the_port_is_free_the_moment_login_returns(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser
+    options: dict[str, Any], fake_lwa: FakeLWA, browser: HeadlessBrowser
 ) -> None:
     seen = ConsentUrls(browser)
     await login(**{**options, "open_browser": seen})
     assert_port_free(seen.port(0))
-    lwa.consent_error = "access_denied"
+    fake_lwa.consent_error = "access_denied"
     with pytest.raises(ConsentError):
         await login(**{**options, "open_browser": seen})
     assert_port_free(seen.port(1))
@@ -425,7 +429,7 @@ async def test_a_token_file_that_cannot_be_written_late_keeps_the_tokens(
 
 @pytest.mark.parametrize("where", ["folder", "file-as-folder", "home-of-nobody"])
 async def test_an_unwritable_token_file_is_refused_before_the_network(
-    options: dict[str, Any], lwa: FakeLWA, tmp_path: Path, where: str
+    options: dict[str, Any], fake_lwa: FakeLWA, tmp_path: Path, where: str
 ) -> None:
     (tmp_path / "a-file").write_text("")
     token_file = {
@@ -435,7 +439,7 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
     }[where]
     with pytest.raises(ConfigurationError, match="Cannot write the token file"):
         await login(**{**options, "token_file": token_file})
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 @pytest.mark.parametrize(
@@ -460,15 +464,15 @@ async def test_an_unwritable_token_file_is_refused_before_the_network(
     ],
 )
 async def test_bad_options_fail_before_the_network(
-    options: dict[str, Any], lwa: FakeLWA, change: dict[str, Any], said: str
+    options: dict[str, Any], fake_lwa: FakeLWA, change: dict[str, Any], said: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=said):
         await login(**{**options, **change})
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 async def test_a_second_redirect_while_the_first_is_answered_is_told_it_came_twice(
-    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     """A reload of the return page while the login finishes (here: waiting for the token
     file's lock) must not start a second exchange; it is told the sign-in was received."""
@@ -476,19 +480,19 @@ async def test_a_second_redirect_while_the_first_is_answered_is_told_it_came_twi
     token_file.parent.mkdir(parents=True)
     async with locked(token_file):
         flow = asyncio.create_task(login(**{**options, "open_browser": seen}))
-        await wait_until(lambda: bool(lwa.token_requests) or flow.done(), "no exchange began")
+        await wait_until(lambda: bool(fake_lwa.token_requests) or flow.done(), "no exchange began")
         async with aiohttp.ClientSession() as session, session.get(seen.redirect_uri(0)) as again:
             status, page = again.status, await again.text()
     tokens = await flow
 
     assert status == 409
     assert "Sign-in already received" in page
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
     assert read_token_file(token_file).access_token == tokens.access_token
 
 
 async def test_several_flows_run_at_once_without_cross_talk(
-    options: dict[str, Any], lwa: FakeLWA, tmp_path: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     files = [tmp_path / f"tokens-{i}.json" for i in range(8)]
     results = await asyncio.gather(
@@ -504,9 +508,9 @@ async def test_several_flows_run_at_once_without_cross_talk(
 
 
 def test_login_sync_outside_an_event_loop(token_file: Path) -> None:
-    with FakeLWA().in_background() as lwa:
+    with FakeLWA().in_background() as fake_lwa:
         tokens = login_sync(
-            **lwa.login_options(),
+            **fake_lwa.login_options(),
             redirect_uri="http://127.0.0.1:0/callback",
             scope="profile",
             token_file=token_file,
@@ -519,9 +523,9 @@ def test_login_sync_outside_an_event_loop(token_file: Path) -> None:
 
 async def test_login_sync_inside_a_running_event_loop(token_file: Path) -> None:
     """As in a notebook cell: the flow runs on a worker thread's loop."""
-    with FakeLWA().in_background() as lwa:
+    with FakeLWA().in_background() as fake_lwa:
         tokens = login_sync(
-            **lwa.login_options(),
+            **fake_lwa.login_options(),
             redirect_uri="http://127.0.0.1:0/callback",
             scope="profile",
             token_file=token_file,
@@ -548,14 +552,14 @@ async def test_a_lambda_opener_that_returns_a_coroutine_is_awaited(
 
 
 async def test_a_login_cancelled_during_the_exchange_still_saves_the_tokens(
-    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     """Ctrl+C once the redirect arrived: the code is spent, so the tokens must still land."""
-    lwa.hold_token_answers()  # the token request stays at the fake until released
+    fake_lwa.hold_token_answers()  # the token request stays at the fake until released
     flow = asyncio.create_task(login(**options))
-    await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
+    await wait_until(lambda: bool(fake_lwa.token_requests), "the exchange reaching the fake")
     flow.cancel()
-    lwa.release_token_answers()
+    fake_lwa.release_token_answers()
     with pytest.raises(asyncio.CancelledError):
         await flow
 
@@ -563,7 +567,7 @@ async def test_a_login_cancelled_during_the_exchange_still_saves_the_tokens(
 
 
 async def test_other_methods_and_hosts_are_refused_without_ending_the_flow(
-    options: dict[str, Any], browser: HeadlessBrowser, lwa: FakeLWA
+    options: dict[str, Any], browser: HeadlessBrowser, fake_lwa: FakeLWA
 ) -> None:
     answers: list[int] = []
 
@@ -583,8 +587,8 @@ async def test_other_methods_and_hosts_are_refused_without_ending_the_flow(
     await login(**{**options, "open_browser": probing_browser})
 
     assert answers == [405, 400]
-    assert [r.params["code"] for r in lwa.token_requests] != ["forged"]
-    assert len(lwa.token_requests) == 1
+    assert [r.params["code"] for r in fake_lwa.token_requests] != ["forged"]
+    assert len(fake_lwa.token_requests) == 1
 
 
 def test_secrets_never_show_in_a_repr() -> None:

@@ -20,20 +20,20 @@ from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA
 
 from ._cli_process import Cli
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 
 FOR_LOGIN = ("LWA_CLIENT_ID", "LWA_SCOPE", "LWA_REDIRECT_URI", "LWA_AUTHORIZE_URL", "LWA_TOKEN_URL")
 
 
-async def test_import_with_nothing_on_stdin_says_so(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa, stdin=True)
+async def test_import_with_nothing_on_stdin_says_so(fake_lwa: FakeLWA, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, fake_lwa, stdin=True)
     await cli.start("import", "--out", str(tmp_path / "t.json"))
     done = await cli.paste(None)
 
     assert done.exit_code == 2
     assert "Nothing was read on standard input" in done.stderr
     assert "white space" not in done.stderr
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []
 
 
 def test_import_on_a_terminal_does_not_echo_the_token(fake_lwa: FakeLWA, tmp_path: Path) -> None:
@@ -82,15 +82,15 @@ def _read_until(fd: int, wanted: bytes, within: float = 20.0) -> bytes:
 
 
 async def test_refresh_without_the_secret_the_file_was_signed_in_with(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    cli = Cli(tmp_path, lwa)
+    cli = Cli(tmp_path, fake_lwa)
     assert (await cli.login()).exit_code == 0
     data = json.loads(cli.default_file.read_text())
     assert data["client_secret_sent"] is True
-    asked = len(lwa.token_requests)
+    asked = len(fake_lwa.token_requests)
 
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     again.env.pop("LWA_CLIENT_SECRET")
     await again.start("refresh")
     done = await again.finish()
@@ -98,14 +98,14 @@ async def test_refresh_without_the_secret_the_file_was_signed_in_with(
     assert done.exit_code == 8, done.stderr  # the file holds no way to a token without it
     assert "signed in with a client secret" in done.stderr
     assert "--client-secret (LWA_CLIENT_SECRET)" in done.stderr
-    assert len(lwa.token_requests) == asked  # nothing was sent
+    assert len(fake_lwa.token_requests) == asked  # nothing was sent
 
 
 async def test_a_refused_device_sign_in_blames_the_code_pair_request(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    cli = Cli(tmp_path, lwa)
-    cli.env["LWA_CODEPAIR_URL"] = lwa.codepair_url
+    cli = Cli(tmp_path, fake_lwa)
+    cli.env["LWA_CODEPAIR_URL"] = fake_lwa.codepair_url
     await cli.start("login", "--device", "--client-id", "amzn1.application-oa2-client.other")
     done = await cli.finish()
 
@@ -116,9 +116,9 @@ async def test_a_refused_device_sign_in_blames_the_code_pair_request(
 
 
 async def test_client_credentials_without_a_scope_suggests_a_grantless_one(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    cli = Cli(tmp_path, lwa)
+    cli = Cli(tmp_path, fake_lwa)
     cli.env.pop("LWA_SCOPE")
     await cli.start("client-credentials")
     done = await cli.finish()
@@ -200,27 +200,27 @@ def test_a_usage_error_comes_in_the_tools_one_style(args: tuple[str, ...]) -> No
 
 @pytest.mark.parametrize("out", [False, True])
 async def test_login_again_on_a_token_file_reuses_its_settings(
-    lwa: FakeLWA, tmp_path: Path, out: bool
+    fake_lwa: FakeLWA, tmp_path: Path, out: bool
 ) -> None:
     where = ("--out", str(tmp_path / "mine.json")) if out else ()
-    first = Cli(tmp_path, lwa)
+    first = Cli(tmp_path, fake_lwa)
     assert (await first.login(*where)).exit_code == 0
 
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     for name in FOR_LOGIN:
         again.env.pop(name)  # only the secret remains, which is never saved
     done = await again.login(*where)
 
     assert done.exit_code == 0, done.stderr
     assert "Signing in again with the settings saved in" in done.stderr
-    assert len(lwa.consent_requests) == 2
+    assert len(fake_lwa.consent_requests) == 2
 
 
-async def test_another_client_id_starts_afresh(lwa: FakeLWA, tmp_path: Path) -> None:
-    first = Cli(tmp_path, lwa)
+async def test_another_client_id_starts_afresh(fake_lwa: FakeLWA, tmp_path: Path) -> None:
+    first = Cli(tmp_path, fake_lwa)
     assert (await first.login()).exit_code == 0
 
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     for name in FOR_LOGIN:
         again.env.pop(name)
     await again.start("login", "--client-id", "amzn1.application-oa2-client.other", "--no-browser")
@@ -231,17 +231,17 @@ async def test_another_client_id_starts_afresh(lwa: FakeLWA, tmp_path: Path) -> 
 
 
 async def test_a_seller_central_timeout_points_to_developer_central(
-    lwa: FakeLWA, options: dict[str, object]
+    fake_lwa: FakeLWA, options: dict[str, object]
 ) -> None:
     from lwa_loopback import LoginTimeout, login
 
-    lwa.interactive = True  # the page waits for a person who never comes
+    fake_lwa.interactive = True  # the page waits for a person who never comes
     sp_options = {
         **options,
         "scope": None,
         "sp_api": True,
-        "application_id": lwa.application_id,
-        "authorize_url": lwa.seller_central_url,
+        "application_id": fake_lwa.application_id,
+        "authorize_url": fake_lwa.seller_central_url,
         "timeout": 0.2,
     }
     with pytest.raises(LoginTimeout) as caught:

@@ -14,7 +14,7 @@ from nbclient import NotebookClient
 
 from lwa_loopback._browser import consent_link_html
 
-from ._browser_helpers import headless_browser_command, subprocess_env
+from ._browsers import headless_browser_command, subprocess_env
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "notebook.ipynb"
 

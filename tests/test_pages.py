@@ -13,7 +13,7 @@ from playwright.async_api import Browser
 from lwa_loopback import ExchangeError, _pages, login
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser, TokenFailure, VisitedPage
 
-from ._browser_helpers import chromium_page, in_chromiums_loop, needs_chromium, screenshot
+from ._browsers import chromium_page, in_chromiums_loop, needs_chromium, screenshot
 from ._layout_checks import gaps_before_punctuation, split_words
 from ._sockets import ANY_PORT_REDIRECT
 
@@ -111,11 +111,11 @@ async def test_a_failed_exchange_says_once_what_to_do(
     failure: TokenFailure, tmp_path: Path
 ) -> None:
     browser = HeadlessBrowser()
-    async with FakeLWA() as lwa:
-        lwa.token_failure, lwa.slow_seconds = failure, 5.0
+    async with FakeLWA() as fake_lwa:
+        fake_lwa.token_failure, fake_lwa.slow_seconds = failure, 5.0
         with pytest.raises(ExchangeError) as caught:
             await login(
-                **lwa.login_options(),
+                **fake_lwa.login_options(),
                 redirect_uri=ANY_PORT_REDIRECT,
                 scope="profile",
                 token_file=tmp_path / "tokens.json",

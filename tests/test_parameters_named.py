@@ -21,7 +21,7 @@ from lwa_loopback._grants import GRANTS, LWA_DEVICE, RFC8628_DEVICE, Advice, ref
 from lwa_loopback._options import OPTIONS
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import refused_token_url
+from ._token_files import refused_token_url
 
 PACKAGE = Path(lwa_loopback.__file__).parent
 #: Every name a message may write in backticks as a parameter: the options, and the few
@@ -99,15 +99,16 @@ def test_the_check_finds_an_undeclared_parameter(tmp_path: Path) -> None:
     assert list(_undeclared(planted, tmp_path)) == ["planted.py:2 ['region']"]
 
 
-ADVICE = [grant.advice for grant in GRANTS] + [
-    LWA_DEVICE.request_advice,
-    RFC8628_DEVICE.request_advice,
-    refresh_advice(True),
-    refresh_advice(False),
-]
+# Named for what each advises on: the same names in every process (pytest-xdist's workers).
+ADVICE = {grant.key: grant.advice for grant in GRANTS} | {
+    "LWA's code pair request": LWA_DEVICE.request_advice,
+    "RFC 8628's device authorization request": RFC8628_DEVICE.request_advice,
+    "a refresh, rotating": refresh_advice(True),
+    "a refresh, kept": refresh_advice(False),
+}
 
 
-@pytest.mark.parametrize("advice", ADVICE, ids=lambda advice: str(id(advice)))
+@pytest.mark.parametrize("advice", ADVICE.values(), ids=ADVICE.keys())
 def test_each_advice_declares_what_it_names(advice: Advice) -> None:
     texts = [advice.network, advice.server, advice.unusable]
     texts += [advice.invalid_grant, advice.invalid_client]
@@ -149,26 +150,33 @@ def test_every_option_has_its_flag() -> None:
     ],
 )
 def test_the_command_line_names_the_flag_of_the_parameter(
-    lwa: FakeLWA, tmp_path: Path, args: list[str], parameter: str, flag: str
+    fake_lwa: FakeLWA, tmp_path: Path, args: list[str], parameter: str, flag: str
 ) -> None:
-    base = ["client-credentials", "--client-id", lwa.client_id]
-    base += ["--scope", "x::y", "--token-url", lwa.token_url, "--out", str(tmp_path / "t.json")]
+    base = ["client-credentials", "--client-id", fake_lwa.client_id]
+    base += [
+        "--scope",
+        "x::y",
+        "--token-url",
+        fake_lwa.token_url,
+        "--out",
+        str(tmp_path / "t.json"),
+    ]
     env = {"LWA_REGION": None, "LWA_CLIENT_SECRET": "s"}
     result = CliRunner().invoke(main, [*base, *args], env=env)
 
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: ")  # the library's message, not click's
     assert flag in result.output and f"`{parameter}`" not in result.output
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []
 
 
-async def test_library_users_see_the_parameter(lwa: FakeLWA) -> None:
+async def test_library_users_see_the_parameter(fake_lwa: FakeLWA) -> None:
     with pytest.raises(ConfigurationError) as caught:
         await lwa_loopback.client_credentials(
-            client_id=lwa.client_id,
+            client_id=fake_lwa.client_id,
             client_secret="s",
             scope="x::y",
-            token_url=lwa.token_url,
+            token_url=fake_lwa.token_url,
             client_auth="digest",
         )
 

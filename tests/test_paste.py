@@ -20,8 +20,8 @@ from lwa_loopback import ConsentError, LoginTimeout, PasteError, login
 from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA
 
+from ._certificates import PASTE_REDIRECT, LocationCatcher, consent_location
 from ._cli_process import Cli, Finished, assert_no_secrets
-from ._paste_https_helpers import PASTE_REDIRECT, LocationCatcher, consent_location
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ async def test_nothing_pasted_in_time_is_a_timeout(paste_options: dict[str, Any]
 
 
 async def test_paste_on_a_loopback_return_url_listens_nowhere(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     # The port is held by someone else: the normal flow would fail to listen (exit 6).
     with socket.socket() as taken:
@@ -224,7 +224,7 @@ async def test_paste_on_a_loopback_return_url_listens_nowhere(
         catcher = LocationCatcher()
 
         tokens = await login(
-            **lwa.login_options(),
+            **fake_lwa.login_options(),
             redirect_uri=redirect_uri,
             scope="profile",
             token_file=token_file,
@@ -233,7 +233,7 @@ async def test_paste_on_a_loopback_return_url_listens_nowhere(
         )
 
     assert tokens.access_token
-    assert lwa.token_requests[0].params["redirect_uri"] == redirect_uri
+    assert fake_lwa.token_requests[0].params["redirect_uri"] == redirect_uri
 
 
 # -- the CLI, a real process fed on stdin -------------------------------------------------------
@@ -267,8 +267,8 @@ async def test_cli_pastes_back_for_a_return_url_that_is_not_loopback(
     assert_no_secrets(done.stderr, paste_lwa, paste_cli.default_file)
 
 
-async def test_cli_paste_flag_with_a_loopback_return_url(lwa: FakeLWA, tmp_path: Path) -> None:
-    stdin_cli = Cli(tmp_path, lwa, stdin=True)
+async def test_cli_paste_flag_with_a_loopback_return_url(fake_lwa: FakeLWA, tmp_path: Path) -> None:
+    stdin_cli = Cli(tmp_path, fake_lwa, stdin=True)
     # The port is held by the test: without --paste the command would fail to listen (exit 6).
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -25,8 +25,8 @@ from ._sockets import ANY_PORT_REDIRECT, assert_port_free
 
 @pytest.fixture
 def fake() -> Iterator[FakeLWA]:
-    with FakeLWA().in_background() as lwa:
-        yield lwa
+    with FakeLWA().in_background() as fake_lwa:
+        yield fake_lwa
 
 
 @dataclass
@@ -46,9 +46,9 @@ class Recording:
         await self.browser(url)
 
 
-def _login(lwa: FakeLWA, token_file: Path, opener: object) -> None:
+def _login(fake_lwa: FakeLWA, token_file: Path, opener: object) -> None:
     login_sync(
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         redirect_uri=ANY_PORT_REDIRECT,
         scope="profile",
         token_file=token_file,
@@ -151,9 +151,9 @@ import lwa_loopback
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 def sign_in():
-    with FakeLWA().in_background() as lwa, tempfile.TemporaryDirectory() as folder:
+    with FakeLWA().in_background() as fake_lwa, tempfile.TemporaryDirectory() as folder:
         lwa_loopback.login_sync(
-            **lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback",
+            **fake_lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback",
             scope="profile", token_file=os.path.join(folder, "tokens.json"),
             open_browser=HeadlessBrowser(), timeout=30)
 

@@ -41,8 +41,8 @@ def run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
-async def test_a_profile_is_a_token_file_of_its_own(lwa: FakeLWA, tmp_path: Path) -> None:
-    done = await Cli(tmp_path, lwa).login("--profile", "seller-eu")
+async def test_a_profile_is_a_token_file_of_its_own(fake_lwa: FakeLWA, tmp_path: Path) -> None:
+    done = await Cli(tmp_path, fake_lwa).login("--profile", "seller-eu")
 
     assert done.exit_code == 0, done.stderr
     saved = read_token_file(profile_file(tmp_path, "seller-eu"))
@@ -50,7 +50,7 @@ async def test_a_profile_is_a_token_file_of_its_own(lwa: FakeLWA, tmp_path: Path
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
     assert quick_output(["token", "--profile", "seller-eu"], env) == saved.access_token + "\n"
     assert quick_output(["token"], {**env, "LWA_PROFILE": "seller-eu"}) == saved.access_token + "\n"
-    by_command = Cli(tmp_path, lwa)
+    by_command = Cli(tmp_path, fake_lwa)
     await by_command.start("token", "--profile", "seller-eu", "--min-valid", "99999")
     refreshed = await by_command.finish()  # the full command: a refresh was due
     assert refreshed.exit_code == 0, refreshed.stderr
@@ -71,7 +71,7 @@ def test_a_profile_name_is_never_a_path(tmp_path: Path, name: str) -> None:
 def test_the_file_flag_wins_over_the_profile_and_a_flag_over_a_variable(
     fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    from ._token_file_helpers import make_token_file
+    from ._token_files import make_token_file
 
     named = make_token_file(fake_lwa, profile_file(tmp_path, "a"))
     other = make_token_file(fake_lwa, tmp_path / "other.json")
@@ -90,49 +90,51 @@ def test_the_file_flag_wins_over_the_profile_and_a_flag_over_a_variable(
 
 
 async def test_login_with_only_the_profile_signs_in_again_the_same_way(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    first = await Cli(tmp_path, lwa).login(
+    first = await Cli(tmp_path, fake_lwa).login(
         "--profile", "p", "--scope", "profile postal_code", "--scope-data", '{"profile":{}}'
     )
     assert first.exit_code == 0, first.stderr
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     for name in SETTINGS:  # nothing but the secret: it is never saved
         del again.env[name]
 
     done = await again.login("--profile", "p")
 
     assert done.exit_code == 0, done.stderr
-    replayed = lwa.consent_requests[-1].params
+    replayed = fake_lwa.consent_requests[-1].params
     assert replayed["scope"] == "profile postal_code"
     assert replayed["scope_data"] == '{"profile":{}}'
-    assert replayed["client_id"] == lwa.client_id
+    assert replayed["client_id"] == fake_lwa.client_id
     sign_in = json.loads(profile_file(tmp_path, "p").read_text())["sign_in"]
-    assert "client_secret" not in sign_in and lwa.client_secret not in json.dumps(sign_in)
+    assert "client_secret" not in sign_in and fake_lwa.client_secret not in json.dumps(sign_in)
 
 
 async def test_an_option_on_the_command_line_overrides_its_saved_value(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    assert (await Cli(tmp_path, lwa).login("--profile", "p", "--scope", "profile")).exit_code == 0
-    again = Cli(tmp_path, lwa)
+    assert (
+        await Cli(tmp_path, fake_lwa).login("--profile", "p", "--scope", "profile")
+    ).exit_code == 0
+    again = Cli(tmp_path, fake_lwa)
     for name in SETTINGS:
         del again.env[name]
 
     done = await again.login("--profile", "p", "--scope", "postal_code")
 
     assert done.exit_code == 0, done.stderr
-    assert lwa.consent_requests[-1].params["scope"] == "postal_code"
+    assert fake_lwa.consent_requests[-1].params["scope"] == "postal_code"
     assert read_token_file(profile_file(tmp_path, "p")).scope == "postal_code"
 
 
 async def test_a_device_profile_signs_in_again_with_the_device_flow(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    lwa.device_interval = 0.05
+    fake_lwa.device_interval = 0.05
     for attempt in range(2):
-        cli = Cli(tmp_path, lwa)
-        cli.env["LWA_CODEPAIR_URL"] = lwa.codepair_url
+        cli = Cli(tmp_path, fake_lwa)
+        cli.env["LWA_CODEPAIR_URL"] = fake_lwa.codepair_url
         if attempt:
             for name in (*SETTINGS, "LWA_CODEPAIR_URL"):
                 del cli.env[name]
@@ -143,14 +145,14 @@ async def test_a_device_profile_signs_in_again_with_the_device_flow(
         done = await cli.finish()
         assert done.exit_code == 0, done.stderr
 
-    assert len(lwa.codepair_requests) == 2
+    assert len(fake_lwa.codepair_requests) == 2
     assert read_token_file(profile_file(tmp_path, "tv")).grant == "device_code"
 
 
 def test_profiles_lists_every_profile_and_broken_ones_as_broken(
     fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    from ._token_file_helpers import make_token_file
+    from ._token_files import make_token_file
 
     make_token_file(fake_lwa, profile_file(tmp_path, "alpha"))
     broken = profile_file(tmp_path, "beta")
@@ -181,14 +183,14 @@ def test_no_profiles_yet_says_how_to_make_one(tmp_path: Path) -> None:
 
 
 async def test_a_profile_from_python(
-    lwa: FakeLWA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_lwa: FakeLWA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import lwa_loopback
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     path = lwa_loopback.profile_file("ads-eu")
     tokens = await lwa_loopback.login(
-        **lwa.login_options(),
+        **fake_lwa.login_options(),
         redirect_uri="http://127.0.0.1:0/callback",
         scope="profile",
         token_file=path,
@@ -197,12 +199,12 @@ async def test_a_profile_from_python(
 
     assert path == profile_file(tmp_path, "ads-eu")
     assert read_token_file(path).sign_in == {
-        "client_id": lwa.client_id,
+        "client_id": fake_lwa.client_id,
         "redirect_uri": "http://127.0.0.1:0/callback",
         "scope": "profile",
         "region": "na",
-        "authorize_url": lwa.authorize_url,
-        "token_url": lwa.token_url,
+        "authorize_url": fake_lwa.authorize_url,
+        "token_url": fake_lwa.token_url,
     }
     assert tokens.sign_in is not None
     with pytest.raises(lwa_loopback.ConfigurationError, match="not a path"):
@@ -218,7 +220,7 @@ def test_a_secret_in_an_endpoint_url_is_refused_before_anything_is_sent(tmp_path
         "--scope",
         "s",
         "--token-url",
-        "https://u:pw-SECRET@lwa.example/auth/o2/token",
+        "https://u:pw-SECRET@fake_lwa.example/auth/o2/token",
         LWA_CLIENT_SECRET="x",
     )
 
@@ -227,12 +229,12 @@ def test_a_secret_in_an_endpoint_url_is_refused_before_anything_is_sent(tmp_path
 
 
 async def test_browser_options_switch_a_client_credentials_profile_to_a_browser_sign_in(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    first = Cli(tmp_path, lwa)
+    first = Cli(tmp_path, fake_lwa)
     await first.start("client-credentials", "--profile", "p", "--scope", "s")
     assert (await first.finish()).exit_code == 0
-    again = Cli(tmp_path, lwa)
+    again = Cli(tmp_path, fake_lwa)
     del again.env["LWA_REDIRECT_URI"]
 
     done = await again.login("--profile", "p", "--redirect-uri", "http://127.0.0.1:0/cb")
@@ -242,29 +244,29 @@ async def test_browser_options_switch_a_client_credentials_profile_to_a_browser_
 
 
 async def test_browser_options_beside_device_are_a_usage_error(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    done = await Cli(tmp_path, lwa).login("--device", "--paste", browse=False)
+    done = await Cli(tmp_path, fake_lwa).login("--device", "--paste", browse=False)
 
     assert done.exit_code == 2
     assert "--paste cannot apply to --device" in done.stderr
 
 
 async def test_a_saved_flag_can_be_turned_off_and_out_still_replays(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    lwa.application_draft = True
-    sp = ("--sp-api", "--application-id", lwa.application_id)
-    cli = Cli(tmp_path, lwa)
-    cli.env["LWA_AUTHORIZE_URL"] = lwa.seller_central_url
+    fake_lwa.application_draft = True
+    sp = ("--sp-api", "--application-id", fake_lwa.application_id)
+    cli = Cli(tmp_path, fake_lwa)
+    cli.env["LWA_AUTHORIZE_URL"] = fake_lwa.seller_central_url
     assert (await cli.login("--profile", "sp", "--draft", *sp)).exit_code == 0
-    lwa.application_draft = False  # published since
-    again = Cli(tmp_path, lwa)
+    fake_lwa.application_draft = False  # published since
+    again = Cli(tmp_path, fake_lwa)
     for name in SETTINGS:
         del again.env[name]
 
     done = await again.login("--profile", "sp", "--no-draft", "--out", str(tmp_path / "o.json"))
 
     assert done.exit_code == 0, done.stderr
-    assert "version" not in lwa.seller_central_requests[-1].params
+    assert "version" not in fake_lwa.seller_central_requests[-1].params
     assert read_token_file(tmp_path / "o.json").selling_partner_id

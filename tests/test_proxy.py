@@ -2,7 +2,7 @@
 real proxy program, proxy.py, on loopback), what a failing proxy looks like, and trusting a CA
 of one's own through SSL_CERT_FILE / SSL_CERT_DIR.
 
-The proxy program and the https token endpoint: see tests/_proxy_helpers.py for how a request
+The proxy program and the https token endpoint: see tests/_corporate_network.py for how a request
 through the proxy reaches this machine while nothing leaves 127.0.0.1.
 """
 
@@ -28,7 +28,7 @@ from lwa_loopback.errors import ConfigurationError, ExchangeError, NetworkError,
 from lwa_loopback.testing import FakeLWA
 
 from ._cli_process import Cli, Finished
-from ._proxy_helpers import (
+from ._corporate_network import (
     PROXY_VARIABLES,
     THIS_MACHINE,
     TRUST_VARIABLES,
@@ -42,7 +42,7 @@ from ._proxy_helpers import (
     proxy_program_missing,
     reaches_loopback,
 )
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 from ._waiting import wait_until
 
 USER = "proxy-user-4e1f"
@@ -165,7 +165,7 @@ def test_an_unusable_proxy_is_a_usage_error_naming_the_variable(value: str) -> N
 
 
 async def test_a_fake_lwa_login_works_in_a_shell_with_a_proxy_set(
-    options: dict[str, Any], lwa: FakeLWA, monkeypatch: pytest.MonkeyPatch
+    options: dict[str, Any], fake_lwa: FakeLWA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The proxy is a port nothing listens on: going there would fail the login.
     with closed_port() as sock:
@@ -174,7 +174,7 @@ async def test_a_fake_lwa_login_works_in_a_shell_with_a_proxy_set(
             monkeypatch.setenv(name, nowhere)
         tokens = await lwa_loopback.login(**options)
         assert tokens.refresh_token is not None
-        assert len(lwa.token_requests) == 1
+        assert len(fake_lwa.token_requests) == 1
 
 
 # -- a corporate network on loopback ----------------------------------------------------------
@@ -189,9 +189,11 @@ def server_certificate(ca: CertificateAuthority, tmp_path: Path) -> ServerCertif
 
 
 @pytest.fixture
-async def https_port(lwa: FakeLWA, server_certificate: ServerCertificate) -> AsyncIterator[int]:
+async def https_port(
+    fake_lwa: FakeLWA, server_certificate: ServerCertificate
+) -> AsyncIterator[int]:
     """The fake's token endpoint over https, with a certificate from the test CA."""
-    async with https_front(lwa, server_certificate) as port:
+    async with https_front(fake_lwa, server_certificate) as port:
         yield port
 
 
@@ -232,14 +234,14 @@ def token_url(port: int, host: str = THIS_MACHINE) -> str:
     return f"https://{host}:{port}{TOKEN_PATH}"
 
 
-def write_expired(lwa: FakeLWA, path: Path, url: str) -> None:
-    make_token_file(lwa, path, age=EXPIRED_AGE, token_url=url)
+def write_expired(fake_lwa: FakeLWA, path: Path, url: str) -> None:
+    make_token_file(fake_lwa, path, age=EXPIRED_AGE, token_url=url)
 
 
-async def cli_refresh(tmp_path: Path, lwa: FakeLWA, path: Path, **env: str) -> Finished:
+async def cli_refresh(tmp_path: Path, fake_lwa: FakeLWA, path: Path, **env: str) -> Finished:
     """``lwa-loopback refresh --file PATH`` in a process of its own, with ``env`` added: the
     trusted CAs are read when the process starts."""
-    cli = Cli(tmp_path, lwa)
+    cli = Cli(tmp_path, fake_lwa)
     cli.env.update(env)
     await cli.start("refresh", "--file", str(path))
     return await cli.finish()
@@ -247,25 +249,25 @@ async def cli_refresh(tmp_path: Path, lwa: FakeLWA, path: Path, **env: str) -> F
 
 # -- trusting a corporate CA: SSL_CERT_FILE and SSL_CERT_DIR ----------------------------------
 async def test_without_the_ca_the_certificate_is_refused_with_it_the_refresh_works(
-    lwa: FakeLWA, https_port: int, ca: CertificateAuthority, tmp_path: Path
+    fake_lwa: FakeLWA, https_port: int, ca: CertificateAuthority, tmp_path: Path
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(https_port, "127.0.0.1"))
+    write_expired(fake_lwa, path, token_url(https_port, "127.0.0.1"))
     before = path.read_bytes()
 
-    refused = await cli_refresh(tmp_path, lwa, path)
+    refused = await cli_refresh(tmp_path, fake_lwa, path)
     assert refused.exit_code == 5, refused.stderr
     assert "its TLS certificate was refused" in refused.stderr
-    assert path.read_bytes() == before and lwa.token_requests == []
+    assert path.read_bytes() == before and fake_lwa.token_requests == []
 
-    trusted = await cli_refresh(tmp_path, lwa, path, SSL_CERT_FILE=str(ca.certfile))
+    trusted = await cli_refresh(tmp_path, fake_lwa, path, SSL_CERT_FILE=str(ca.certfile))
     assert trusted.exit_code == 0, trusted.stderr
-    assert [r.params["grant_type"] for r in lwa.token_requests] == ["refresh_token"]
+    assert [r.params["grant_type"] for r in fake_lwa.token_requests] == ["refresh_token"]
     assert path.read_bytes() != before
 
 
 async def test_ssl_cert_dir_is_honoured_too(
-    lwa: FakeLWA, https_port: int, ca: CertificateAuthority, tmp_path: Path
+    fake_lwa: FakeLWA, https_port: int, ca: CertificateAuthority, tmp_path: Path
 ) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -275,32 +277,32 @@ async def test_ssl_cert_dir_is_honoured_too(
     shutil.copy(ca.certfile, folder / "corporate-ca.pem")
     subprocess.run([openssl, "rehash", str(folder)], check=True, capture_output=True)
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(https_port, "127.0.0.1"))
+    write_expired(fake_lwa, path, token_url(https_port, "127.0.0.1"))
 
-    finished = await cli_refresh(tmp_path, lwa, path, SSL_CERT_DIR=str(folder))
+    finished = await cli_refresh(tmp_path, fake_lwa, path, SSL_CERT_DIR=str(folder))
     assert finished.exit_code == 0, finished.stderr
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 # -- through a real proxy ---------------------------------------------------------------------
 async def test_a_refresh_goes_through_the_proxy_with_credentials_and_the_corporate_ca(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     via_proxy_port: int,
     auth_proxy: ProxyProgram,
     ca: CertificateAuthority,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(via_proxy_port))
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
     finished = await cli_refresh(
         tmp_path,
-        lwa,
+        fake_lwa,
         path,
         HTTPS_PROXY=auth_proxy.url(USER, PASSWORD),
         SSL_CERT_FILE=str(ca.certfile),
     )
     assert finished.exit_code == 0, finished.stderr
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
     # The proxy's own log: one tunnel, to the token endpoint's host and port.
     [line] = await auth_proxy.wait_for_tunnels(1)
     assert f"CONNECT {THIS_MACHINE}:{via_proxy_port}" in line
@@ -308,13 +310,13 @@ async def test_a_refresh_goes_through_the_proxy_with_credentials_and_the_corpora
 
 
 async def test_client_credentials_go_through_the_proxy(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     via_proxy_port: int,
     proxy: ProxyProgram,
     ca: CertificateAuthority,
     tmp_path: Path,
 ) -> None:
-    cli = Cli(tmp_path, lwa)
+    cli = Cli(tmp_path, fake_lwa)
     cli.env.update(
         LWA_TOKEN_URL=token_url(via_proxy_port),
         https_proxy=proxy.url(),
@@ -324,12 +326,12 @@ async def test_client_credentials_go_through_the_proxy(
     await cli.start("client-credentials", "--scope", "appstore::apps:readwrite", "--out", str(out))
     finished = await cli.finish()
     assert finished.exit_code == 0, finished.stderr
-    assert lwa.token_requests[0].params["grant_type"] == "client_credentials"
+    assert fake_lwa.token_requests[0].params["grant_type"] == "client_credentials"
     await proxy.wait_for_tunnels(1)
 
 
 async def test_loopback_and_no_proxy_go_direct(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     via_proxy_port: int,
     proxy: ProxyProgram,
     ca: CertificateAuthority,
@@ -338,24 +340,26 @@ async def test_loopback_and_no_proxy_go_direct(
     trust = {"SSL_CERT_FILE": str(ca.certfile), "HTTPS_PROXY": proxy.url()}
     path = tmp_path / "tokens.json"
     # 1. Loopback as written: direct, though HTTPS_PROXY is set and NO_PROXY is not.
-    write_expired(lwa, path, token_url(via_proxy_port, "127.0.0.1"))
-    assert (await cli_refresh(tmp_path, lwa, path, **trust)).exit_code == 0
+    write_expired(fake_lwa, path, token_url(via_proxy_port, "127.0.0.1"))
+    assert (await cli_refresh(tmp_path, fake_lwa, path, **trust)).exit_code == 0
     # 2. The same endpoint under a name that is not loopback, listed in NO_PROXY: direct.
-    write_expired(lwa, path, token_url(via_proxy_port))
-    bypassed = await cli_refresh(tmp_path, lwa, path, **trust, NO_PROXY=f"localhost,{THIS_MACHINE}")
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
+    bypassed = await cli_refresh(
+        tmp_path, fake_lwa, path, **trust, NO_PROXY=f"localhost,{THIS_MACHINE}"
+    )
     assert bypassed.exit_code == 0, bypassed.stderr
     # 3. And without NO_PROXY, through the proxy: the log's only tunnel is this one, so the
     # two before it did not pass through (the log is written in order).
-    write_expired(lwa, path, token_url(via_proxy_port))
-    assert (await cli_refresh(tmp_path, lwa, path, **trust)).exit_code == 0
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
+    assert (await cli_refresh(tmp_path, fake_lwa, path, **trust)).exit_code == 0
     assert len(await proxy.wait_for_tunnels(1)) == 1
     assert "CONNECT 127.0.0.1" not in proxy.log.read_text()
-    assert len(lwa.token_requests) == 3
+    assert len(fake_lwa.token_requests) == 3
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="TLS inside TLS needs Python 3.11")
 async def test_through_an_https_proxy(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     via_proxy_port: int,
     ca: CertificateAuthority,
     tmp_path: Path,
@@ -366,54 +370,54 @@ async def test_through_an_https_proxy(
     proxy_certificate = ca.issue(tmp_path / "proxy-cert", "127.0.0.1")
     async with proxy_program(tmp_path / "tls-proxy", tls=proxy_certificate) as proxy:
         path = tmp_path / "tokens.json"
-        write_expired(lwa, path, token_url(via_proxy_port))
-        untrusted = await cli_refresh(tmp_path, lwa, path, HTTPS_PROXY=proxy.url())
+        write_expired(fake_lwa, path, token_url(via_proxy_port))
+        untrusted = await cli_refresh(tmp_path, fake_lwa, path, HTTPS_PROXY=proxy.url())
         assert untrusted.exit_code == 5
         assert "the proxy's TLS certificate was refused" in untrusted.stderr
         assert f"through the proxy {proxy.shown}" in untrusted.stderr
 
         finished = await cli_refresh(
-            tmp_path, lwa, path, HTTPS_PROXY=proxy.url(), SSL_CERT_FILE=str(ca.certfile)
+            tmp_path, fake_lwa, path, HTTPS_PROXY=proxy.url(), SSL_CERT_FILE=str(ca.certfile)
         )
         assert finished.exit_code == 0, finished.stderr
         await proxy.wait_for_tunnels(1)
-        assert len(lwa.token_requests) == 1
+        assert len(fake_lwa.token_requests) == 1
 
 
 async def test_through_the_proxy_an_untrusted_certificate_is_refused(
-    lwa: FakeLWA, via_proxy_port: int, proxy: ProxyProgram, tmp_path: Path
+    fake_lwa: FakeLWA, via_proxy_port: int, proxy: ProxyProgram, tmp_path: Path
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(via_proxy_port))
-    finished = await cli_refresh(tmp_path, lwa, path, HTTPS_PROXY=proxy.url())
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
+    finished = await cli_refresh(tmp_path, fake_lwa, path, HTTPS_PROXY=proxy.url())
     assert finished.exit_code == 5
     assert "its TLS certificate was refused" in finished.stderr
     assert f"through the proxy {proxy.shown}" in finished.stderr
     assert "set SSL_CERT_FILE to a file of trusted certificates" in finished.stderr
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []
 
 
 # -- a proxy that refuses or fails: exit 5, the proxy named, no credentials shown -------------
-async def refresh_failing(path: Path, lwa: FakeLWA) -> ExchangeError:
+async def refresh_failing(path: Path, fake_lwa: FakeLWA) -> ExchangeError:
     with pytest.raises(ExchangeError) as caught:
-        await lwa_loopback.refresh(path, client_secret=lwa.client_secret)
+        await lwa_loopback.refresh(path, client_secret=fake_lwa.client_secret)
     assert caught.value.exit_code == 5
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []
     assert_nothing_secret(every_text_of(caught.value))
     return caught.value
 
 
 async def test_wrong_proxy_credentials_are_a_407_naming_the_proxy_not_the_credentials(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     via_proxy_port: int,
     auth_proxy: ProxyProgram,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(via_proxy_port))
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
     monkeypatch.setenv("HTTPS_PROXY", auth_proxy.url(USER, PASSWORD[::-1]))
-    error = await refresh_failing(path, lwa)
+    error = await refresh_failing(path, fake_lwa)
     message = str(error)
     assert error.status == 407 and isinstance(error, ProxyError) and error.error is None
     assert error.__cause__ is None  # the request aiohttp recorded carries the credentials
@@ -423,28 +427,28 @@ async def test_wrong_proxy_credentials_are_a_407_naming_the_proxy_not_the_creden
 
 
 async def test_no_proxy_credentials_are_a_407_saying_how_to_give_them(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     via_proxy_port: int,
     auth_proxy: ProxyProgram,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(via_proxy_port))
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
     monkeypatch.setenv("https_proxy", auth_proxy.url())
-    message = str(await refresh_failing(path, lwa))
+    message = str(await refresh_failing(path, fake_lwa))
     assert f"the proxy {auth_proxy.shown} asks for a user name and password" in message
     assert "https_proxy has none: give them as http://USER:PASSWORD@HOST:PORT" in message
 
 
 async def test_the_cli_says_407_without_the_credentials(
-    lwa: FakeLWA, via_proxy_port: int, auth_proxy: ProxyProgram, tmp_path: Path
+    fake_lwa: FakeLWA, via_proxy_port: int, auth_proxy: ProxyProgram, tmp_path: Path
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, token_url(via_proxy_port))
+    write_expired(fake_lwa, path, token_url(via_proxy_port))
     before = path.read_bytes()
     finished = await cli_refresh(
-        tmp_path, lwa, path, HTTPS_PROXY=auth_proxy.url(USER, PASSWORD + "x")
+        tmp_path, fake_lwa, path, HTTPS_PROXY=auth_proxy.url(USER, PASSWORD + "x")
     )
     assert finished.exit_code == 5
     assert "HTTP 407" in finished.stderr and auth_proxy.shown in finished.stderr
@@ -453,13 +457,13 @@ async def test_the_cli_says_407_without_the_credentials(
 
 
 async def test_a_tunnel_the_proxy_cannot_open_is_its_502(
-    lwa: FakeLWA, proxy: ProxyProgram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_lwa: FakeLWA, proxy: ProxyProgram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "tokens.json"
     with closed_port() as sock:
-        write_expired(lwa, path, token_url(sock.getsockname()[1]))
+        write_expired(fake_lwa, path, token_url(sock.getsockname()[1]))
         monkeypatch.setenv("HTTPS_PROXY", proxy.url(USER, PASSWORD))
-        error = await refresh_failing(path, lwa)
+        error = await refresh_failing(path, fake_lwa)
     assert error.status == 502
     # A gateway's error may pass: the device flow polls on through a NetworkError.
     assert isinstance(error, NetworkError) and error.error is None
@@ -467,28 +471,31 @@ async def test_a_tunnel_the_proxy_cannot_open_is_its_502(
 
 
 async def test_a_proxy_that_is_not_there_is_named(
-    lwa: FakeLWA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_lwa: FakeLWA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, "https://api.amazon.com/auth/o2/token")
+    write_expired(fake_lwa, path, "https://api.amazon.com/auth/o2/token")
     with closed_port() as sock:
         proxy = f"127.0.0.1:{sock.getsockname()[1]}"
         monkeypatch.setenv(
             "HTTPS_PROXY", f"http://{quote(USER)}:{quote(PASSWORD, safe='')}@{proxy}"
         )
-        error = await refresh_failing(path, lwa)
+        error = await refresh_failing(path, fake_lwa)
     message = str(error)
     assert f"(through the proxy http://{proxy}): could not connect to the proxy" in message
     assert "Check HTTPS_PROXY, or add api.amazon.com to NO_PROXY" in message
 
 
 async def test_a_socks_proxy_is_refused_by_the_cli_with_exit_2(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
     path = tmp_path / "tokens.json"
-    write_expired(lwa, path, "https://api.amazon.com/auth/o2/token")
+    write_expired(fake_lwa, path, "https://api.amazon.com/auth/o2/token")
     finished = await cli_refresh(
-        tmp_path, lwa, path, ALL_PROXY=f"socks5h://{USER}:{quote(PASSWORD, safe='')}@proxy:1080"
+        tmp_path,
+        fake_lwa,
+        path,
+        ALL_PROXY=f"socks5h://{USER}:{quote(PASSWORD, safe='')}@proxy:1080",
     )
     assert finished.exit_code == 2
     assert "ALL_PROXY names a SOCKS proxy (socks5h://proxy:1080)" in finished.stderr
@@ -497,14 +504,14 @@ async def test_a_socks_proxy_is_refused_by_the_cli_with_exit_2(
 
 # -- plain http through the proxy (HTTP_PROXY): the request is handed to the proxy whole -------
 async def test_a_plain_http_request_carries_the_credentials_to_the_proxy(
-    lwa: FakeLWA, auth_proxy: ProxyProgram, monkeypatch: pytest.MonkeyPatch
+    fake_lwa: FakeLWA, auth_proxy: ProxyProgram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Not reachable from the options (an http:// token URL must be loopback, and loopback is
     # never proxied), but the client honours HTTP_PROXY all the same.
-    await skip_unless_reached(lwa.url.port or 0)
-    plain = str(lwa.url.with_host(THIS_MACHINE).with_path(TOKEN_PATH))
-    client = Client(plain, lwa.client_id, lwa.client_secret)
-    refresh_token = lwa.issue_refresh_token()
+    await skip_unless_reached(fake_lwa.url.port or 0)
+    plain = str(fake_lwa.url.with_host(THIS_MACHINE).with_path(TOKEN_PATH))
+    client = Client(plain, fake_lwa.client_id, fake_lwa.client_secret)
+    refresh_token = fake_lwa.issue_refresh_token()
 
     monkeypatch.setenv("http_proxy", auth_proxy.url(USER, PASSWORD))
     tokens = await refresh_tokens(client, refresh_token=refresh_token, scope="profile")
@@ -516,7 +523,7 @@ async def test_a_plain_http_request_carries_the_credentials_to_the_proxy(
         await refresh_tokens(client, refresh_token=refresh_token, scope="profile")
     assert caught.value.status == 407 and auth_proxy.shown in str(caught.value)
     assert_nothing_secret(every_text_of(caught.value))
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 async def _wait_for_forwarded(proxy: ProxyProgram, count: int) -> None:
@@ -528,7 +535,7 @@ def test_an_unusable_proxy_stops_a_login_before_the_browser_opens(tmp_path: Path
     import subprocess
     import sys
 
-    from ._token_file_helpers import cli_env
+    from ._token_files import cli_env
 
     done = subprocess.run(
         [

@@ -21,7 +21,7 @@ from lwa_loopback._cli._quick import quick_output, still_valid_token
 from lwa_loopback._grants import AUTHORIZATION_CODE, BY_STORED
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file
+from ._token_files import EXPIRED_AGE, cli_env, make_token_file
 
 NOW = datetime.now(timezone.utc)
 GOOD: dict[str, Any] = {

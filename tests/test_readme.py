@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._browser_helpers import subprocess_env
+from ._browsers import subprocess_env
 
 ROOT = Path(__file__).parent.parent
 README = ROOT / "README.md"

@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page
 from lwa_loopback import ConsentError, ExchangeError, Tokens, login
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
-from ._browser_helpers import (
+from ._browsers import (
     CALLBACK_URL,
     chromium_page,
     in_chromiums_loop,
@@ -29,12 +29,12 @@ from ._sockets import ANY_PORT_REDIRECT
 pytestmark = [needs_chromium, in_chromiums_loop]
 
 
-async def _login_clicking(page: Page, lwa: FakeLWA, token_file: Path, button: str) -> Tokens:
+async def _login_clicking(page: Page, fake_lwa: FakeLWA, token_file: Path, button: str) -> Tokens:
     """Run ``login()`` with Chromium as the browser, pressing ``button`` on the consent page."""
     urls: asyncio.Queue[str] = asyncio.Queue()
     flow = asyncio.ensure_future(
         login(
-            **lwa.login_options(),
+            **fake_lwa.login_options(),
             redirect_uri=ANY_PORT_REDIRECT,
             scope="profile",
             token_file=token_file,
@@ -56,8 +56,8 @@ async def _login_clicking(page: Page, lwa: FakeLWA, token_file: Path, button: st
 
 
 async def test_allow_lands_on_the_success_page(token_file: Path, chromium: Browser) -> None:
-    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
-        tokens = await _login_clicking(page, lwa, token_file, "Allow")
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as fake_lwa:
+        tokens = await _login_clicking(page, fake_lwa, token_file, "Allow")
         await screenshot(page, "success-page")
         title, text, html = await page.title(), await page.inner_text("main"), await page.content()
 
@@ -69,9 +69,9 @@ async def test_allow_lands_on_the_success_page(token_file: Path, chromium: Brows
 
 
 async def test_deny_lands_on_the_refusal_page(token_file: Path, chromium: Browser) -> None:
-    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as fake_lwa:
         with pytest.raises(ConsentError) as caught:
-            await _login_clicking(page, lwa, token_file, "Deny")
+            await _login_clicking(page, fake_lwa, token_file, "Deny")
         await screenshot(page, "refused-page")
         text = await page.inner_text("main")
 
@@ -85,10 +85,10 @@ async def test_deny_lands_on_the_refusal_page(token_file: Path, chromium: Browse
 async def test_a_failed_exchange_lands_on_the_error_page(
     token_file: Path, chromium: Browser
 ) -> None:
-    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as lwa:
-        lwa.token_failure = TokenFailure.INVALID_GRANT
+    async with chromium_page(chromium) as page, FakeLWA(interactive=True) as fake_lwa:
+        fake_lwa.token_failure = TokenFailure.INVALID_GRANT
         with pytest.raises(ExchangeError):
-            await _login_clicking(page, lwa, token_file, "Allow")
+            await _login_clicking(page, fake_lwa, token_file, "Allow")
         await screenshot(page, "exchange-failed-page")
         text = await page.inner_text("main")
 

@@ -42,12 +42,12 @@ async def standard() -> AsyncIterator[FakeLWA]:
         yield fake
 
 
-def options(lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
+def options(fake_lwa: FakeLWA, token_file: Path, **more: Any) -> dict[str, Any]:
     return {
-        "client_id": lwa.client_id,
+        "client_id": fake_lwa.client_id,
         "scope": "profile",
-        "token_url": lwa.token_url,
-        "codepair_url": lwa.codepair_url,
+        "token_url": fake_lwa.token_url,
+        "codepair_url": fake_lwa.codepair_url,
         "token_file": token_file,
         "pacing": PACING,
         **more,
@@ -89,13 +89,13 @@ async def test_a_standard_server_signs_the_device_in(standard: FakeLWA, token_fi
 
 
 async def test_lwas_dialect_is_kept_for_lwa(tmp_path: Path) -> None:
-    async with FakeLWA(device_interval=FAST) as lwa:
-        tokens = await login_device(**options(lwa, tmp_path / "t.json"), on_code=Shown())
+    async with FakeLWA(device_interval=FAST) as fake_lwa:
+        tokens = await login_device(**options(fake_lwa, tmp_path / "t.json"), on_code=Shown())
 
     assert tokens.refresh_token
-    assert lwa.codepair_requests[0].params["response_type"] == "device_code"
-    assert {"device_code", "user_code"} <= set(lwa.device_polls[-1].params)
-    assert lwa.device_polls[-1].params["grant_type"] == "device_code"
+    assert fake_lwa.codepair_requests[0].params["response_type"] == "device_code"
+    assert {"device_code", "user_code"} <= set(fake_lwa.device_polls[-1].params)
+    assert fake_lwa.device_polls[-1].params["grant_type"] == "device_code"
 
 
 @pytest.mark.parametrize(
@@ -219,19 +219,21 @@ async def test_slow_down_waits_longer_for_good(tmp_path: Path) -> None:
             polled_at.append(time.monotonic())
 
     async def on_code(user_code: str, *rest: object) -> None:
-        await wait_until(lambda: len(lwa.device_polls) >= 2, "a poll the server finds too soon")
+        await wait_until(
+            lambda: len(fake_lwa.device_polls) >= 2, "a poll the server finds too soon"
+        )
         now[0] = 100.0  # past the interval and its 5 seconds more, within the code's life
-        lwa.approve(user_code)
+        fake_lwa.approve(user_code)
 
-    async with FakeLWA(dialect="rfc8628", device_interval=FAST, request_log=log_line) as lwa:
-        lwa.clock = lambda: now[0]
+    async with FakeLWA(dialect="rfc8628", device_interval=FAST, request_log=log_line) as fake_lwa:
+        fake_lwa.clock = lambda: now[0]
         pacing = Pacing(floor=0.01, default_interval=FAST, slow_down_step=step)
         tokens = await login_device(
-            **{**options(lwa, tmp_path / "t.json"), "pacing": pacing}, on_code=on_code
+            **{**options(fake_lwa, tmp_path / "t.json"), "pacing": pacing}, on_code=on_code
         )
 
     assert tokens.access_token
-    assert len(lwa.device_polls) == 3  # pending, slow_down, then the tokens
+    assert len(fake_lwa.device_polls) == 3  # pending, slow_down, then the tokens
     assert polled_at[2] - polled_at[1] >= FAST + step - 0.01
 
 
@@ -267,9 +269,9 @@ async def test_a_confidential_device_client_in_the_library(
 
 @pytest.mark.parametrize("dialect", ["lwa", "rfc8628"])
 async def test_the_command_signs_in_both_ways(dialect: str, tmp_path: Path) -> None:
-    async with FakeLWA(dialect=dialect, device_interval=FAST) as lwa:
-        cli = Cli(tmp_path, lwa)
-        cli.env["LWA_CODEPAIR_URL"] = lwa.codepair_url
+    async with FakeLWA(dialect=dialect, device_interval=FAST) as fake_lwa:
+        cli = Cli(tmp_path, fake_lwa)
+        cli.env["LWA_CODEPAIR_URL"] = fake_lwa.codepair_url
         await cli.start("login", "--device", "--no-browser")
         code_line = await cli.read_until(lambda line: line.startswith("Code: "))
         page = cli.head[cli.head.index(code_line) - 1]
@@ -281,7 +283,7 @@ async def test_the_command_signs_in_both_ways(dialect: str, tmp_path: Path) -> N
         assert saved.grant == "device_code" and saved.refresh_token
         assert ("user_code=" in page) is (dialect == "rfc8628")
         wanted = URN if dialect == "rfc8628" else "device_code"
-        assert lwa.device_polls[-1].params["grant_type"] == wanted
+        assert fake_lwa.device_polls[-1].params["grant_type"] == wanted
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import pytest
 from lwa_loopback import ConsentError, ExchangeError, Tokens, login, read_token_file, refresh
 from lwa_loopback._transport import MAX_BODY
 
-from ._fault_helpers import FaultyEndpoint
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._faulty_endpoints import FaultyEndpoint
+from ._token_files import EXPIRED_AGE, make_token_file
 from .test_token_cli import invoke
 
 LWA = "https://api.amazon.com/auth/o2/token"
@@ -49,23 +49,25 @@ async def endless_chunks(writer: asyncio.StreamWriter) -> None:
 ENDLESS_SENT = [0]
 
 
-async def refresh_against(endpoint: FaultyEndpoint, token_file: Path, lwa: Any) -> Tokens:
+async def refresh_against(endpoint: FaultyEndpoint, token_file: Path, fake_lwa: Any) -> Tokens:
     """Refresh an expired token file whose token_url is ``endpoint``; what refresh() returns."""
     await endpoint.start()
     try:
-        make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url=endpoint.token_url)
-        return await refresh(token_file, client_secret=lwa.client_secret)
+        make_token_file(fake_lwa, token_file, age=EXPIRED_AGE, token_url=endpoint.token_url)
+        return await refresh(token_file, client_secret=fake_lwa.client_secret)
     finally:
         await endpoint.close()
 
 
 # -- size ---------------------------------------------------------------------------------------
-async def test_an_endless_body_is_cut_off_with_memory_bounded(lwa: Any, token_file: Path) -> None:
+async def test_an_endless_body_is_cut_off_with_memory_bounded(
+    fake_lwa: Any, token_file: Path
+) -> None:
     ENDLESS_SENT[0] = 0
     tracemalloc.start()
     try:
         with pytest.raises(ExchangeError, match=f"larger than {MAX_BODY // 1024} KiB") as caught:
-            await refresh_against(FaultyEndpoint(endless_chunks), token_file, lwa)
+            await refresh_against(FaultyEndpoint(endless_chunks), token_file, fake_lwa)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -75,16 +77,16 @@ async def test_an_endless_body_is_cut_off_with_memory_bounded(lwa: Any, token_fi
     assert MAX_BODY < ENDLESS_SENT[0] < 64 * 1024 * 1024  # the client hung up early
 
 
-async def test_a_large_plain_body_is_refused(lwa: Any, token_file: Path) -> None:
+async def test_a_large_plain_body_is_refused(fake_lwa: Any, token_file: Path) -> None:
     body = json.dumps({"access_token": "Atza|x", "pad": "x" * (2 * 1024 * 1024)}).encode()
 
     with pytest.raises(ExchangeError, match=f"larger than {MAX_BODY // 1024} KiB"):
-        await refresh_against(FaultyEndpoint(answer(body)), token_file, lwa)
+        await refresh_against(FaultyEndpoint(answer(body)), token_file, fake_lwa)
 
 
 @pytest.mark.parametrize("coding", ["gzip", "deflate"])
 async def test_a_compression_bomb_is_refused_as_it_inflates(
-    lwa: Any, token_file: Path, coding: str
+    fake_lwa: Any, token_file: Path, coding: str
 ) -> None:
     inflated = b'{"pad": "' + b"0" * (64 * 1024 * 1024) + b'"}'
     bomb = gzip.compress(inflated, 9) if coding == "gzip" else zlib.compress(inflated, 9)
@@ -94,7 +96,7 @@ async def test_a_compression_bomb_is_refused_as_it_inflates(
     tracemalloc.start()
     try:
         with pytest.raises(ExchangeError, match=f"larger than {MAX_BODY // 1024} KiB"):
-            await refresh_against(endpoint, token_file, lwa)
+            await refresh_against(endpoint, token_file, fake_lwa)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -102,34 +104,36 @@ async def test_a_compression_bomb_is_refused_as_it_inflates(
     assert peak < 16 * 1024 * 1024
 
 
-async def test_a_compressed_answer_within_the_limit_is_read(lwa: Any, token_file: Path) -> None:
+async def test_a_compressed_answer_within_the_limit_is_read(
+    fake_lwa: Any, token_file: Path
+) -> None:
     body = gzip.compress(
         json.dumps(
             {"access_token": "Atza|zipped", "token_type": "bearer", "expires_in": 3600}
         ).encode()
     )
     endpoint = FaultyEndpoint(answer(body, "Content-Encoding: gzip"))
-    tokens = await refresh_against(endpoint, token_file, lwa)
+    tokens = await refresh_against(endpoint, token_file, fake_lwa)
 
     assert tokens.access_token == "Atza|zipped"
 
 
-async def test_an_encoding_that_was_not_offered_is_refused(lwa: Any, token_file: Path) -> None:
+async def test_an_encoding_that_was_not_offered_is_refused(fake_lwa: Any, token_file: Path) -> None:
     endpoint = FaultyEndpoint(answer(b"\x00\x01", "Content-Encoding: br"))
 
     with pytest.raises(ExchangeError, match="coding it was not offered"):
-        await refresh_against(endpoint, token_file, lwa)
+        await refresh_against(endpoint, token_file, fake_lwa)
 
 
 # -- shape --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("status", ["200 OK", "400 Bad Request"])
 async def test_a_json_depth_bomb_is_an_exchange_error(
-    lwa: Any, token_file: Path, status: str
+    fake_lwa: Any, token_file: Path, status: str
 ) -> None:
     bomb = b"[" * 30_000 + b"]" * 30_000  # deep, yet within the size limit
 
     with pytest.raises(ExchangeError, match="not JSON") as caught:
-        await refresh_against(FaultyEndpoint(answer(bomb, status=status)), token_file, lwa)
+        await refresh_against(FaultyEndpoint(answer(bomb, status=status)), token_file, fake_lwa)
     assert caught.value.exit_code == 5
 
 
@@ -145,30 +149,32 @@ async def test_a_json_depth_bomb_is_an_exchange_error(
     ],
 )
 async def test_unusable_tokens_are_refused_and_the_file_kept(
-    lwa: Any, token_file: Path, fields: dict[str, str], said: str
+    fake_lwa: Any, token_file: Path, fields: dict[str, str], said: str
 ) -> None:
     payload = {"access_token": "Atza|ok", "token_type": "bearer", "expires_in": 3600, **fields}
     endpoint = FaultyEndpoint(answer(json.dumps(payload).encode()))
 
     with pytest.raises(ExchangeError, match=said):
-        await refresh_against(endpoint, token_file, lwa)
+        await refresh_against(endpoint, token_file, fake_lwa)
     assert read_token_file(token_file).access_token.startswith("Atza|fake.old.")
 
 
 @pytest.mark.parametrize("token_type", ["bearer", "Bearer", "BEARER"])
-async def test_bearer_in_any_case_is_accepted(lwa: Any, token_file: Path, token_type: str) -> None:
+async def test_bearer_in_any_case_is_accepted(
+    fake_lwa: Any, token_file: Path, token_type: str
+) -> None:
     payload = {"access_token": "Atza|ok", "token_type": token_type, "expires_in": 3600}
     endpoint = FaultyEndpoint(answer(json.dumps(payload).encode()))
-    tokens = await refresh_against(endpoint, token_file, lwa)
+    tokens = await refresh_against(endpoint, token_file, fake_lwa)
     assert tokens.access_token == "Atza|ok"
 
 
 # -- what the server says -------------------------------------------------------------------------
 async def test_the_granted_scope_is_the_token_responses(
-    options: dict[str, Any], lwa: Any, token_file: Path
+    options: dict[str, Any], fake_lwa: Any, token_file: Path
 ) -> None:
-    lwa.scope_in_token_response = True  # as node-oidc-provider and Authlib answer
-    lwa.granted_scopes = {"profile"}
+    fake_lwa.scope_in_token_response = True  # as node-oidc-provider and Authlib answer
+    fake_lwa.granted_scopes = {"profile"}
 
     tokens = await login(**{**options, "scope": "profile postal_code"})
 
@@ -178,41 +184,47 @@ async def test_the_granted_scope_is_the_token_responses(
 
 
 async def test_the_redirects_scope_counts_when_the_token_response_has_none(
-    options: dict[str, Any], lwa: Any
+    options: dict[str, Any], fake_lwa: Any
 ) -> None:
-    lwa.granted_scopes = {"profile"}  # LWA's way: the redirect says what was granted
+    fake_lwa.granted_scopes = {"profile"}  # LWA's way: the redirect says what was granted
 
     tokens = await login(**{**options, "scope": "profile postal_code"})
 
     assert tokens.scope == "profile"
 
 
-async def test_a_refresh_answer_with_a_scope_updates_the_file(lwa: Any, token_file: Path) -> None:
+async def test_a_refresh_answer_with_a_scope_updates_the_file(
+    fake_lwa: Any, token_file: Path
+) -> None:
     payload = {"access_token": "Atza|n", "token_type": "bearer", "expires_in": 60, "scope": "a"}
     endpoint = FaultyEndpoint(answer(json.dumps(payload).encode()))
-    await refresh_against(endpoint, token_file, lwa)
+    await refresh_against(endpoint, token_file, fake_lwa)
 
     assert read_token_file(token_file).scope == "a"
 
 
-async def test_a_rotated_refresh_token_replaces_the_old_one(lwa: Any, token_file: Path) -> None:
-    lwa.rotate_refresh_tokens = True
-    old = make_token_file(lwa, token_file, age=EXPIRED_AGE)
+async def test_a_rotated_refresh_token_replaces_the_old_one(
+    fake_lwa: Any, token_file: Path
+) -> None:
+    fake_lwa.rotate_refresh_tokens = True
+    old = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
 
-    first = await refresh(token_file, client_secret=lwa.client_secret)
-    second = await refresh(token_file, client_secret=lwa.client_secret)  # works: the new one
+    first = await refresh(token_file, client_secret=fake_lwa.client_secret)
+    second = await refresh(token_file, client_secret=fake_lwa.client_secret)  # works: the new one
 
     assert first.refresh_token not in (None, old.refresh_token)
     assert read_token_file(token_file).refresh_token == second.refresh_token
 
 
 # -- naming the server ---------------------------------------------------------------------------
-async def test_another_servers_refusal_is_not_blamed_on_lwa(lwa: Any, token_file: Path) -> None:
+async def test_another_servers_refusal_is_not_blamed_on_lwa(
+    fake_lwa: Any, token_file: Path
+) -> None:
     body = json.dumps({"error": "invalid_grant", "error_description": "Token revoked."}).encode()
     endpoint = FaultyEndpoint(answer(body, status="400 Bad Request"))
 
     with pytest.raises(ExchangeError) as caught:
-        await refresh_against(endpoint, token_file, lwa)
+        await refresh_against(endpoint, token_file, fake_lwa)
 
     message = str(caught.value)
     assert message.startswith("127.0.0.1:")
@@ -221,14 +233,16 @@ async def test_another_servers_refusal_is_not_blamed_on_lwa(lwa: Any, token_file
 
 
 async def test_another_servers_consent_error_is_named_by_its_host(
-    options: dict[str, Any], lwa: Any
+    options: dict[str, Any], fake_lwa: Any
 ) -> None:
-    lwa.consent_error = "access_denied"
+    fake_lwa.consent_error = "access_denied"
 
     with pytest.raises(ConsentError) as caught:
         await login(**options)
 
-    assert str(caught.value).startswith(f"{lwa.url.host}:{lwa.url.port} did not grant access")
+    assert str(caught.value).startswith(
+        f"{fake_lwa.url.host}:{fake_lwa.url.port} did not grant access"
+    )
     assert "Login with Amazon" not in str(caught.value)
     assert "user denied the request). " in str(caught.value)
 
@@ -303,19 +317,19 @@ def test_a_timeout_that_is_not_a_finite_number_is_a_usage_error(value: str, tmp_
 
 
 async def test_the_command_names_another_server_and_why_no_refresh_token_came(
-    lwa: Any, tmp_path: Path
+    fake_lwa: Any, tmp_path: Path
 ) -> None:
     from ._cli_process import Cli
 
     payload = {"access_token": "Atza|x", "token_type": "bearer", "expires_in": 3600}
     endpoint = await FaultyEndpoint(answer(json.dumps(payload).encode())).start()
     try:
-        cli = Cli(tmp_path, lwa)
+        cli = Cli(tmp_path, fake_lwa)
         cli.env["LWA_TOKEN_URL"] = endpoint.token_url
         done = await cli.login()
     finally:
         await endpoint.close()
 
     assert done.exit_code == 0, done.stderr
-    assert f"sign in with {lwa.url.host}:{lwa.url.port}:" in done.stderr
+    assert f"sign in with {fake_lwa.url.host}:{fake_lwa.url.port}:" in done.stderr
     assert "issued none although the client secret was sent" in " ".join(done.stderr.split())

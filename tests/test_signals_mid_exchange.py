@@ -16,7 +16,7 @@ from lwa_loopback import login, read_token_file
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 from ._cli_process import Cli
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 from ._waiting import signal_delivered, wait_until
 
 SIGNALS = {
@@ -27,27 +27,27 @@ SIGNALS = {
 EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-async def send(cli: Cli, lwa: FakeLWA, signals: tuple[int, ...]) -> None:
+async def send(cli: Cli, fake_lwa: FakeLWA, signals: tuple[int, ...]) -> None:
     """Each signal once the one before it has reached the process, then the held answer."""
     assert cli.process is not None
     for signum in signals:
         cli.send_signal(signum)
         await signal_delivered(cli.process.pid, signum)
-    lwa.release_token_answers()
+    fake_lwa.release_token_answers()
 
 
 @pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
 async def test_login_saves_the_tokens_before_it_stops(
-    lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
+    fake_lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
 ) -> None:
-    lwa.hold_token_answers()
-    cli = Cli(tmp_path, lwa)
+    fake_lwa.hold_token_answers()
+    cli = Cli(tmp_path, fake_lwa)
     await cli.start("login", "--no-browser")
     browser = HeadlessBrowser()
     visit = asyncio.ensure_future(browser(await cli.consent_url()))
-    await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
+    await wait_until(lambda: bool(fake_lwa.token_requests), "the exchange reaching the fake")
 
-    await send(cli, lwa, signals)
+    await send(cli, fake_lwa, signals)
     done = await cli.finish()
     await visit
 
@@ -55,22 +55,22 @@ async def test_login_saves_the_tokens_before_it_stops(
     assert "Traceback" not in done.stderr
     saved = read_token_file(cli.default_file)
     assert saved.access_token.startswith("Atza|fake.") and saved.refresh_token
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 @pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
 async def test_refresh_saves_the_rotated_token_before_it_stops(
-    lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
+    fake_lwa: FakeLWA, tmp_path: Path, signals: tuple[int, ...]
 ) -> None:
-    lwa.rotate_refresh_tokens = True  # the old refresh token dies with this request
+    fake_lwa.rotate_refresh_tokens = True  # the old refresh token dies with this request
     token_file = tmp_path / "tokens.json"
-    old = make_token_file(lwa, token_file, age=EXPIRED_AGE)
-    lwa.hold_token_answers()
-    cli = Cli(tmp_path, lwa)
+    old = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
+    fake_lwa.hold_token_answers()
+    cli = Cli(tmp_path, fake_lwa)
     await cli.start("refresh", "--file", str(token_file))
-    await wait_until(lambda: bool(lwa.token_requests), "the refresh reaching the fake")
+    await wait_until(lambda: bool(fake_lwa.token_requests), "the refresh reaching the fake")
 
-    await send(cli, lwa, signals)
+    await send(cli, fake_lwa, signals)
     done = await cli.finish()
 
     assert done.exit_code == EXIT[signals[0]], done.stderr
@@ -90,15 +90,15 @@ OTHER_GRANTS = {
 @pytest.mark.parametrize("grant", OTHER_GRANTS)
 @pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
 async def test_every_grants_last_request_is_saved_before_it_stops(
-    lwa: FakeLWA, tmp_path: Path, grant: str, signals: tuple[int, ...]
+    fake_lwa: FakeLWA, tmp_path: Path, grant: str, signals: tuple[int, ...]
 ) -> None:
-    lwa.rotate_refresh_tokens = True  # an imported refresh token dies with this request
-    lwa.device_interval = 0.05  # polls as soon as the floor lets them
+    fake_lwa.rotate_refresh_tokens = True  # an imported refresh token dies with this request
+    fake_lwa.device_interval = 0.05  # polls as soon as the floor lets them
     token_file = tmp_path / "tokens.json"
-    cli = Cli(tmp_path, lwa, stdin=grant == "import")
-    cli.env["LWA_CODEPAIR_URL"] = lwa.codepair_url
-    pasted = lwa.issue_refresh_token()
-    lwa.hold_token_answers()  # the code pair request is not a token request: only the last one
+    cli = Cli(tmp_path, fake_lwa, stdin=grant == "import")
+    cli.env["LWA_CODEPAIR_URL"] = fake_lwa.codepair_url
+    pasted = fake_lwa.issue_refresh_token()
+    fake_lwa.hold_token_answers()  # the code pair request is not a token request: only the last one
     await cli.start(*OTHER_GRANTS[grant], "--out", str(token_file))
     if grant == "import":
         assert cli.process is not None and cli.process.stdin is not None
@@ -106,10 +106,10 @@ async def test_every_grants_last_request_is_saved_before_it_stops(
         await cli.process.stdin.drain()
     if grant == "device":
         code = await cli.read_until(lambda line: line.startswith("Code: "))
-        lwa.approve(code.removeprefix("Code: "))  # before the first poll, a second away
-    await wait_until(lambda: bool(lwa.token_requests), "the last request reaching the fake")
+        fake_lwa.approve(code.removeprefix("Code: "))  # before the first poll, a second away
+    await wait_until(lambda: bool(fake_lwa.token_requests), "the last request reaching the fake")
 
-    await send(cli, lwa, signals)
+    await send(cli, fake_lwa, signals)
     done = await cli.finish()
 
     assert done.exit_code == EXIT[signals[0]], done.stderr
@@ -117,20 +117,20 @@ async def test_every_grants_last_request_is_saved_before_it_stops(
     saved = read_token_file(token_file)
     assert saved.access_token.startswith("Atza|fake.")
     assert saved.refresh_token != pasted  # the rotated one was kept, or none (client credentials)
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 async def test_cancelling_a_login_twice_mid_exchange_still_writes_the_file(
-    options: dict[str, Any], lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, browser: HeadlessBrowser, token_file: Path
 ) -> None:
-    lwa.hold_token_answers()
+    fake_lwa.hold_token_answers()
     flow = asyncio.ensure_future(login(**options))
-    await wait_until(lambda: bool(lwa.token_requests), "the exchange reaching the fake")
+    await wait_until(lambda: bool(fake_lwa.token_requests), "the exchange reaching the fake")
 
     for _ in range(2):
         flow.cancel()
         await asyncio.sleep(0)  # the flow takes this cancellation before the next, or the answer
-    lwa.release_token_answers()
+    fake_lwa.release_token_answers()
     with pytest.raises(asyncio.CancelledError):
         await flow
 
@@ -147,18 +147,18 @@ import lwa_loopback
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
 token_file = Path(sys.argv[1])
-with FakeLWA().in_background() as lwa:
-    lwa.hold_token_answers()
+with FakeLWA().in_background() as fake_lwa:
+    fake_lwa.hold_token_answers()
     def cue():
-        while not lwa.token_requests:
+        while not fake_lwa.token_requests:
             time.sleep(0.01)
         print("exchanging", flush=True)  # the test's cue for its Ctrl+Cs
         sys.stdin.readline()  # the test's word that they have arrived
-        lwa.release_token_answers()
+        fake_lwa.release_token_answers()
     threading.Thread(target=cue, daemon=True).start()
     try:
         lwa_loopback.login_sync(
-            **lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback", scope="profile",
+            **fake_lwa.login_options(), redirect_uri="http://127.0.0.1:0/callback", scope="profile",
             token_file=token_file, open_browser=HeadlessBrowser())
         print("finished", flush=True)
     except KeyboardInterrupt:

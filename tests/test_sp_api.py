@@ -23,18 +23,18 @@ from .test_token_cli import invoke
 
 
 @pytest.fixture
-def sp_options(options: dict[str, Any], lwa: FakeLWA) -> dict[str, Any]:
+def sp_options(options: dict[str, Any], fake_lwa: FakeLWA) -> dict[str, Any]:
     return {
         **options,
         "scope": None,
         "sp_api": True,
-        "application_id": lwa.application_id,
-        "authorize_url": lwa.seller_central_url,
+        "application_id": fake_lwa.application_id,
+        "authorize_url": fake_lwa.seller_central_url,
     }
 
 
 async def test_a_seller_signs_in_through_seller_central(
-    sp_options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    sp_options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     tokens = await login(**sp_options)
 
@@ -44,18 +44,18 @@ async def test_a_seller_signs_in_through_seller_central(
     assert saved["grant"] == SELLING_PARTNER.stored == "selling_partner_code"
     assert saved["selling_partner_id"] == FAKE_SELLING_PARTNER_ID
     assert "mws_auth_token" not in saved
-    consent = lwa.seller_central_requests[0].params
+    consent = fake_lwa.seller_central_requests[0].params
     assert consent["application_id"] == FAKE_APPLICATION_ID
     assert {"state", "redirect_uri"} <= set(consent)
     assert not {"scope", "code_challenge", "client_id", "version"} & set(consent)
-    exchange = lwa.token_requests[0].params
-    assert "code_verifier" not in exchange and exchange["client_secret"] == lwa.client_secret
+    exchange = fake_lwa.token_requests[0].params
+    assert "code_verifier" not in exchange and exchange["client_secret"] == fake_lwa.client_secret
 
 
 async def test_a_hybrid_app_keeps_the_mws_auth_token(
-    sp_options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    sp_options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    lwa.hybrid_app = True
+    fake_lwa.hybrid_app = True
 
     tokens = await login(**sp_options)
 
@@ -66,12 +66,14 @@ async def test_a_hybrid_app_keeps_the_mws_auth_token(
     assert tokens.mws_auth_token not in shown
 
 
-async def test_a_draft_app_sends_version_beta(sp_options: dict[str, Any], lwa: FakeLWA) -> None:
-    lwa.application_draft = True
+async def test_a_draft_app_sends_version_beta(
+    sp_options: dict[str, Any], fake_lwa: FakeLWA
+) -> None:
+    fake_lwa.application_draft = True
 
     await login(**sp_options, draft=True)
 
-    assert lwa.seller_central_requests[0].params["version"] == "beta"
+    assert fake_lwa.seller_central_requests[0].params["version"] == "beta"
 
 
 @pytest.mark.parametrize(
@@ -85,14 +87,16 @@ async def test_a_draft_app_sends_version_beta(sp_options: dict[str, Any], lwa: F
     ],
 )
 async def test_what_a_selling_partner_sign_in_needs_is_checked_first(
-    sp_options: dict[str, Any], lwa: FakeLWA, change: dict[str, Any], said: str
+    sp_options: dict[str, Any], fake_lwa: FakeLWA, change: dict[str, Any], said: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=said):
         await login(**{**sp_options, **change})
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
-async def test_a_forged_callback_changes_nothing(sp_options: dict[str, Any], lwa: FakeLWA) -> None:
+async def test_a_forged_callback_changes_nothing(
+    sp_options: dict[str, Any], fake_lwa: FakeLWA
+) -> None:
     forged: list[int] = []
 
     async def forger_then_browser(url: str) -> None:
@@ -108,11 +112,11 @@ async def test_a_forged_callback_changes_nothing(sp_options: dict[str, Any], lwa
 
     assert forged == [400]
     assert tokens.selling_partner_id == FAKE_SELLING_PARTNER_ID
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
 
 
 async def test_paste_back_takes_seller_centrals_address(
-    sp_options: dict[str, Any], lwa: FakeLWA
+    sp_options: dict[str, Any], fake_lwa: FakeLWA
 ) -> None:
     landed: list[str] = []
 
@@ -163,10 +167,12 @@ def test_the_consent_page_is_the_regions_seller_central(region: str, host: str) 
 
 # -- the command ------------------------------------------------------------------------------
 async def test_the_command_signs_a_seller_in_and_show_names_them(
-    lwa: FakeLWA, tmp_path: Path
+    fake_lwa: FakeLWA, tmp_path: Path
 ) -> None:
-    cli = Cli(tmp_path, lwa)
-    cli.env.update(LWA_AUTHORIZE_URL=lwa.seller_central_url, LWA_APPLICATION_ID=lwa.application_id)
+    cli = Cli(tmp_path, fake_lwa)
+    cli.env.update(
+        LWA_AUTHORIZE_URL=fake_lwa.seller_central_url, LWA_APPLICATION_ID=fake_lwa.application_id
+    )
     del cli.env["LWA_SCOPE"]
 
     done = await cli.login("--sp-api")
@@ -179,9 +185,13 @@ async def test_the_command_signs_a_seller_in_and_show_names_them(
     assert saved.access_token not in done.stderr
 
 
-async def test_the_command_without_a_secret_is_a_usage_error(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa)
-    cli.env.update(LWA_AUTHORIZE_URL=lwa.seller_central_url, LWA_APPLICATION_ID=lwa.application_id)
+async def test_the_command_without_a_secret_is_a_usage_error(
+    fake_lwa: FakeLWA, tmp_path: Path
+) -> None:
+    cli = Cli(tmp_path, fake_lwa)
+    cli.env.update(
+        LWA_AUTHORIZE_URL=fake_lwa.seller_central_url, LWA_APPLICATION_ID=fake_lwa.application_id
+    )
     del cli.env["LWA_CLIENT_SECRET"]
 
     done = await cli.login("--sp-api", browse=False)
@@ -190,9 +200,13 @@ async def test_the_command_without_a_secret_is_a_usage_error(lwa: FakeLWA, tmp_p
     assert "--client-secret" in done.stderr and "Traceback" not in done.stderr
 
 
-async def test_the_paste_question_names_seller_centrals_code(lwa: FakeLWA, tmp_path: Path) -> None:
-    cli = Cli(tmp_path, lwa, stdin=True)
-    cli.env.update(LWA_AUTHORIZE_URL=lwa.seller_central_url, LWA_APPLICATION_ID=lwa.application_id)
+async def test_the_paste_question_names_seller_centrals_code(
+    fake_lwa: FakeLWA, tmp_path: Path
+) -> None:
+    cli = Cli(tmp_path, fake_lwa, stdin=True)
+    cli.env.update(
+        LWA_AUTHORIZE_URL=fake_lwa.seller_central_url, LWA_APPLICATION_ID=fake_lwa.application_id
+    )
     await cli.start("login", "--sp-api", "--paste", "--no-browser")
     await cli.read_until(lambda line: "spapi_oauth_code=..." in line)
 

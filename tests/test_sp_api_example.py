@@ -16,8 +16,8 @@ from lwa_loopback import read_token_file, write_token_file
 from lwa_loopback._grants import SELLING_PARTNER
 from lwa_loopback.testing import FakeLWA
 
-from ._browser_helpers import subprocess_env
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._browsers import subprocess_env
+from ._token_files import EXPIRED_AGE, make_token_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sp_api_call.py"
 PARTICIPATIONS = {
@@ -70,33 +70,33 @@ async def run_example(base_url: str, token_file: Path, secret: str) -> tuple[int
 
 
 async def test_the_example_refreshes_and_sends_x_amz_access_token(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     expired = dataclasses.replace(
-        make_token_file(lwa, token_file, age=EXPIRED_AGE),
+        make_token_file(fake_lwa, token_file, age=EXPIRED_AGE),
         grant=SELLING_PARTNER.stored,
         selling_partner_id="A2EXAMPLE",
     )
     write_token_file(token_file, expired)
 
     async with stand_in_sp_api() as (base_url, seen):
-        code, stdout, stderr = await run_example(base_url, token_file, lwa.client_secret)
+        code, stdout, stderr = await run_example(base_url, token_file, fake_lwa.client_secret)
 
     assert code == 0, stderr
     new = read_token_file(token_file)  # refreshed first: the old token had expired
     assert new.access_token != expired.access_token
-    assert len(lwa.token_requests) == 1
+    assert len(fake_lwa.token_requests) == 1
     assert [headers.get("x-amz-access-token") for headers in seen] == [new.access_token]
     assert f"GET {base_url}/sellers/v1/marketplaceParticipations -> HTTP 200" in stdout
     assert "1 marketplace(s)" in stdout and "ATVPDKIKX0DER  US  Amazon.com" in stdout
     assert new.access_token not in stdout + stderr
 
 
-async def test_a_refused_call_is_reported(lwa: FakeLWA, token_file: Path) -> None:
-    make_token_file(lwa, token_file)  # valid: no refresh
+async def test_a_refused_call_is_reported(fake_lwa: FakeLWA, token_file: Path) -> None:
+    make_token_file(fake_lwa, token_file)  # valid: no refresh
     async with stand_in_sp_api() as (base_url, _):
         code, stdout, stderr = await run_example(
-            base_url + "/no-such-prefix", token_file, lwa.client_secret
+            base_url + "/no-such-prefix", token_file, fake_lwa.client_secret
         )
 
     assert code == 1

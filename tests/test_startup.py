@@ -12,7 +12,7 @@ from ._cli_process import Cli
 
 
 async def test_the_consent_url_is_printed_before_aiohttp_is_imported(
-    cli: Cli, lwa: FakeLWA
+    cli: Cli, fake_lwa: FakeLWA
 ) -> None:
     await cli.start("login", "--no-browser", python_flags=("-X", "importtime"))
     await cli.consent_url()
@@ -20,7 +20,7 @@ async def test_the_consent_url_is_printed_before_aiohttp_is_imported(
     done = await cli.finish()
     imported = [
         line.rsplit("|", 1)[1].strip()
-        for line in done.stderr.split(lwa.authorize_url, 1)[0].splitlines()
+        for line in done.stderr.split(fake_lwa.authorize_url, 1)[0].splitlines()
         if line.startswith("import time:")
     ]
     assert "lwa_loopback._cli" in imported  # importtime did report the start-up imports

@@ -15,7 +15,7 @@ from lwa_loopback import Tokens, read_token_file
 from lwa_loopback._cli._main import main
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
-from ._token_file_helpers import EXPIRED_AGE, make_token_file, refused_token_url
+from ._token_files import EXPIRED_AGE, make_token_file, refused_token_url
 
 
 def invoke(*args: str, client_secret: str | None = None) -> Result:
@@ -90,35 +90,37 @@ def test_refresh_rewrites_the_file(fake_lwa: FakeLWA, token_file: Path) -> None:
 Setup = Callable[[FakeLWA, Path, ExitStack], None]
 
 
-def _missing(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+def _missing(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
     pass
 
 
-def _directory(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+def _directory(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
     path.mkdir(parents=True)
 
 
-def _corrupt(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+def _corrupt(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
     path.parent.mkdir(parents=True)
     path.write_text('{"access_token": "Atza|half a file')
 
 
-def _no_refresh_token(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
-    make_token_file(lwa, path, age=EXPIRED_AGE, with_refresh_token=False)
+def _no_refresh_token(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+    make_token_file(fake_lwa, path, age=EXPIRED_AGE, with_refresh_token=False)
 
 
-def _revoked(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
-    make_token_file(lwa, path, age=EXPIRED_AGE)
-    lwa.revoke_refresh_tokens()
+def _revoked(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+    make_token_file(fake_lwa, path, age=EXPIRED_AGE)
+    fake_lwa.revoke_refresh_tokens()
 
 
-def _server_error(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
-    make_token_file(lwa, path, age=EXPIRED_AGE)
-    lwa.token_failure = TokenFailure.SERVER_ERROR
+def _server_error(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+    make_token_file(fake_lwa, path, age=EXPIRED_AGE)
+    fake_lwa.token_failure = TokenFailure.SERVER_ERROR
 
 
-def _unreachable(lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
-    make_token_file(lwa, path, age=EXPIRED_AGE, token_url=stack.enter_context(refused_token_url()))
+def _unreachable(fake_lwa: FakeLWA, path: Path, stack: ExitStack) -> None:
+    make_token_file(
+        fake_lwa, path, age=EXPIRED_AGE, token_url=stack.enter_context(refused_token_url())
+    )
 
 
 FAILURES: list[tuple[Setup, int, str]] = [

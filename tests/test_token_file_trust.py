@@ -16,7 +16,7 @@ from lwa_loopback import read_token_file
 from lwa_loopback._cli._quick import still_valid_token
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file
+from ._token_files import EXPIRED_AGE, cli_env, make_token_file
 from .test_token_cli import invoke
 
 COMMANDS = ["token", "show", "refresh"]

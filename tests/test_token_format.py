@@ -23,7 +23,7 @@ from lwa_loopback._grants import CLIENT_CREDENTIALS, IMPORTED, SELLING_PARTNER
 from lwa_loopback._token_json import iso
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file
+from ._token_files import EXPIRED_AGE, cli_env, make_token_file
 from .test_token_cli import invoke
 
 # What a shell must not read as its own: a quote, `$`, a backtick, `|` and `;`.

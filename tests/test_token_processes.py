@@ -13,7 +13,7 @@ from lwa_loopback import read_token_file
 from lwa_loopback._cli._formats import FORMATS, render
 from lwa_loopback.testing import FakeLWA, TokenFailure
 
-from ._token_file_helpers import EXPIRED_AGE, cli_env, make_token_file, start_cli
+from ._token_files import EXPIRED_AGE, cli_env, make_token_file, start_cli
 
 PROCESSES = 8
 

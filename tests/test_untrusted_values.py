@@ -18,7 +18,7 @@ from lwa_loopback import ExchangeError, TokenFileUnusable, login, read_token_fil
 from lwa_loopback._token_file import lock_file_for, locked
 from lwa_loopback.testing import FakeLWA
 
-from ._token_file_helpers import EXPIRED_AGE, make_token_file
+from ._token_files import EXPIRED_AGE, make_token_file
 from ._waiting import wait_until
 
 
@@ -62,23 +62,23 @@ async def test_a_redirecting_token_endpoint_is_not_followed(
 
 
 async def test_a_refresh_does_not_follow_a_redirect_either(
-    lwa: FakeLWA, token_file: Path, redirecting_token_url: tuple[str, list[dict[str, str]]]
+    fake_lwa: FakeLWA, token_file: Path, redirecting_token_url: tuple[str, list[dict[str, str]]]
 ) -> None:
     token_url, stolen = redirecting_token_url
-    before = make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url=token_url)
+    before = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE, token_url=token_url)
     with pytest.raises(ExchangeError, match="redirect"):
-        await refresh(token_file, client_secret=lwa.client_secret)
+        await refresh(token_file, client_secret=fake_lwa.client_secret)
     assert stolen == []
     assert read_token_file(token_file) == before
 
 
 async def test_a_token_file_pointing_at_plain_http_elsewhere_is_not_refreshed(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    make_token_file(lwa, token_file, age=EXPIRED_AGE, token_url="http://lwa.example/token")
+    make_token_file(fake_lwa, token_file, age=EXPIRED_AGE, token_url="http://lwa.example/token")
     with pytest.raises(TokenFileUnusable, match="must be an https:// URL"):
-        await refresh(token_file, client_secret=lwa.client_secret)
-    assert lwa.requests == []
+        await refresh(token_file, client_secret=fake_lwa.client_secret)
+    assert fake_lwa.requests == []
 
 
 @pytest.mark.parametrize("expires_in", [10**12, -5, "soon"])
@@ -86,8 +86,8 @@ async def test_an_absurd_lifetime_from_lwa_loses_nothing(
     options: dict[str, Any], token_file: Path, expires_in: Any
 ) -> None:
     """The code is spent by then: whatever expires_in says, the tokens are kept."""
-    async with FakeLWA(expires_in=expires_in) as lwa:
-        tokens = await login(**{**options, **lwa.login_options()})
+    async with FakeLWA(expires_in=expires_in) as fake_lwa:
+        tokens = await login(**{**options, **fake_lwa.login_options()})
     assert tokens.expires_in == 3600  # LWA's documented hour
     assert read_token_file(token_file).access_token == tokens.access_token
 
@@ -127,30 +127,30 @@ def lwa_file(tmp_path: Path) -> Path:
 
 
 async def test_a_symbolic_link_in_place_of_the_lock_file_is_refused(
-    lwa: FakeLWA, token_file: Path, tmp_path: Path
+    fake_lwa: FakeLWA, token_file: Path, tmp_path: Path
 ) -> None:
-    make_token_file(lwa, token_file, age=EXPIRED_AGE)
+    make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
     elsewhere = tmp_path / "elsewhere"
     lock_file_for(token_file).symlink_to(elsewhere)
     with pytest.raises(TokenFileUnusable, match="lock file"):
-        await refresh(token_file, client_secret=lwa.client_secret)
+        await refresh(token_file, client_secret=fake_lwa.client_secret)
     assert not elsewhere.exists()
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 async def test_a_lock_file_that_is_not_a_plain_file_is_refused(
-    lwa: FakeLWA, token_file: Path
+    fake_lwa: FakeLWA, token_file: Path
 ) -> None:
-    before = make_token_file(lwa, token_file, age=EXPIRED_AGE)
+    before = make_token_file(fake_lwa, token_file, age=EXPIRED_AGE)
     os.mkfifo(lock_file_for(token_file))  # opens without blocking (O_RDWR), locks nothing
     with pytest.raises(TokenFileUnusable, match="is not a plain file of this user"):
-        await refresh(token_file, client_secret=lwa.client_secret)
+        await refresh(token_file, client_secret=fake_lwa.client_secret)
     assert read_token_file(token_file) == before
-    assert lwa.requests == []
+    assert fake_lwa.requests == []
 
 
 async def test_a_login_waits_for_a_refresh_in_progress_before_writing(
-    options: dict[str, Any], lwa: FakeLWA, token_file: Path
+    options: dict[str, Any], fake_lwa: FakeLWA, token_file: Path
 ) -> None:
     """A refresh (another process's `lwa-loopback token`) holds the lock: the login's tokens
     land after it, never under it."""
@@ -165,7 +165,7 @@ async def test_a_login_waits_for_a_refresh_in_progress_before_writing(
             "the login never reached the token file's lock",
         )
         assert not flow.done()
-        assert lwa.token_requests  # the code is spent; the tokens wait for the lock
+        assert fake_lwa.token_requests  # the code is spent; the tokens wait for the lock
         assert not token_file.exists()
     tokens = await flow
     assert read_token_file(token_file).access_token == tokens.access_token

@@ -30,7 +30,7 @@ from lwa_loopback._browser import (
 )
 from lwa_loopback.testing import FakeLWA
 
-from ._browser_helpers import subprocess_env
+from ._browsers import subprocess_env
 from ._cli_process import Cli
 from ._waiting import wait_until
 from ._windows_launchers import Launchers, write_stub
@@ -199,7 +199,7 @@ async def test_a_login_completes_through_powershell(
 
 
 async def test_the_command_signs_in_through_wslview(
-    cli: Cli, launchers: Launchers, lwa: FakeLWA
+    cli: Cli, launchers: Launchers, fake_lwa: FakeLWA
 ) -> None:
     launchers.add("wslview", follow=True)
     launchers.add("powershell.exe")
@@ -216,7 +216,7 @@ async def test_the_command_signs_in_through_wslview(
     assert launchers.launched == [{"launcher": "wslview", "args": [url], "url": url, "code": []}]
     assert "&" in url and "%" in url
     assert openable_url(url) == url  # the consent URL as built needs nothing encoded
-    assert read_token_file(cli.default_file).client_id == lwa.client_id
+    assert read_token_file(cli.default_file).client_id == fake_lwa.client_id
 
 
 async def test_browser_wins_under_wsl_too(cli: Cli, launchers: Launchers, tmp_path: Path) -> None:
@@ -322,7 +322,9 @@ def test_a_browser_command_gets_the_gated_url_too(tmp_path: Path) -> None:
 
 # -- the device flow's verification_uri, from a hostile code pair endpoint ---------------------
 @asynccontextmanager
-async def hostile_codepair(lwa: FakeLWA, verification_uri: str) -> AsyncIterator[dict[str, str]]:
+async def hostile_codepair(
+    fake_lwa: FakeLWA, verification_uri: str
+) -> AsyncIterator[dict[str, str]]:
     """A code pair endpoint that asks the fake for a pair and hands it on with
     ``verification_uri`` in place of the fake's. Yields ``{"url": ..., "user_code": ...}``."""
     seen: dict[str, str] = {}
@@ -331,7 +333,7 @@ async def hostile_codepair(lwa: FakeLWA, verification_uri: str) -> AsyncIterator
         form = await request.post()
         async with (
             aiohttp.ClientSession() as session,
-            session.post(lwa.codepair_url, data=dict(form)) as answer,
+            session.post(fake_lwa.codepair_url, data=dict(form)) as answer,
         ):
             pair = await answer.json()
         seen["user_code"] = pair["user_code"]
@@ -368,18 +370,20 @@ def windows_only(launchers: Launchers, monkeypatch: pytest.MonkeyPatch) -> Itera
     [VERIFICATION + "?x=$(calc)", VERIFICATION + '?x=";calc;"', "-u", "javascript:alert(1)"],
 )
 async def test_a_hostile_verification_uri_runs_nothing_on_windows(
-    lwa: FakeLWA, windows_only: Launchers, token_file: Path, verification_uri: str
+    fake_lwa: FakeLWA, windows_only: Launchers, token_file: Path, verification_uri: str
 ) -> None:
-    lwa.device_interval = 0.05
+    fake_lwa.device_interval = 0.05
     with kept_logs() as said:
-        async with hostile_codepair(lwa, verification_uri) as codepair:
+        async with hostile_codepair(fake_lwa, verification_uri) as codepair:
             # Approves once the default on_code has handed the page to a launcher or refused it.
-            approver = asyncio.ensure_future(_approve_when_shown(lwa, codepair, windows_only, said))
+            approver = asyncio.ensure_future(
+                _approve_when_shown(fake_lwa, codepair, windows_only, said)
+            )
             try:
                 await login_device(
-                    client_id=lwa.client_id,
+                    client_id=fake_lwa.client_id,
                     scope="profile",
-                    token_url=lwa.token_url,
+                    token_url=fake_lwa.token_url,
                     codepair_url=codepair["url"],
                     token_file=token_file,
                     pacing=Pacing(floor=0.05),  # the fake's interval, not the 1 s floor
@@ -394,14 +398,14 @@ async def test_a_hostile_verification_uri_runs_nothing_on_windows(
 
 
 async def _approve_when_shown(
-    lwa: FakeLWA, codepair: dict[str, str], stubs: Launchers, said: list[logging.LogRecord]
+    fake_lwa: FakeLWA, codepair: dict[str, str], stubs: Launchers, said: list[logging.LogRecord]
 ) -> None:
     def shown() -> bool:
         refused = any(record.getMessage().startswith("Not opening") for record in said)
         return len(stubs.launched) == 2 or refused  # wslview fails: PowerShell is next
 
     await wait_until(shown, "the verification page handed to a launcher, or refused")
-    lwa.approve(codepair["user_code"])
+    fake_lwa.approve(codepair["user_code"])
 
 
 def _gated_or_none(url: str) -> str | None:

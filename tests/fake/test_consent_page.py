@@ -12,8 +12,8 @@ from yarl import URL
 from lwa_loopback import ConsentError, Tokens, login
 from lwa_loopback.testing import FakeLWA
 
-from ._browser_helpers import read_consent_form
-from ._sockets import ANY_PORT_REDIRECT
+from .._browsers import read_consent_form
+from .._sockets import ANY_PORT_REDIRECT
 
 
 async def _decide(consent_url: str, decision: str) -> str:
@@ -27,11 +27,13 @@ async def _decide(consent_url: str, decision: str) -> str:
             return await response.text()
 
 
-async def _login_and_decide(lwa: FakeLWA, token_file: Path, decision: str) -> tuple[str, Tokens]:
+async def _login_and_decide(
+    fake_lwa: FakeLWA, token_file: Path, decision: str
+) -> tuple[str, Tokens]:
     urls: asyncio.Queue[str] = asyncio.Queue()
     flow = asyncio.ensure_future(
         login(
-            **lwa.login_options(),
+            **fake_lwa.login_options(),
             redirect_uri=ANY_PORT_REDIRECT,
             scope="profile",
             token_file=token_file,
@@ -44,32 +46,35 @@ async def _login_and_decide(lwa: FakeLWA, token_file: Path, decision: str) -> tu
 
 
 async def test_allow_completes_the_login(token_file: Path) -> None:
-    async with FakeLWA(interactive=True) as lwa:
-        page, tokens = await _login_and_decide(lwa, token_file, "allow")
+    async with FakeLWA(interactive=True) as fake_lwa:
+        page, tokens = await _login_and_decide(fake_lwa, token_file, "allow")
 
     assert "Signed in" in page
     assert tokens.scope == "profile"
     assert token_file.exists()
-    assert [(r.method, r.params.get("decision")) for r in lwa.consent_requests] == [
+    assert [(r.method, r.params.get("decision")) for r in fake_lwa.consent_requests] == [
         ("GET", None),
         ("POST", "allow"),
     ]
 
 
 async def test_deny_ends_in_access_denied(token_file: Path) -> None:
-    async with FakeLWA(interactive=True) as lwa:
+    async with FakeLWA(interactive=True) as fake_lwa:
         with pytest.raises(ConsentError) as caught:
-            await _login_and_decide(lwa, token_file, "deny")
+            await _login_and_decide(fake_lwa, token_file, "deny")
 
     assert caught.value.error == "access_denied"
     assert not token_file.exists()
-    assert lwa.token_requests == []
+    assert fake_lwa.token_requests == []
 
 
 async def test_the_page_escapes_what_it_reflects() -> None:
     hostile = "amzn1.<script>alert(1)</script>&\"'"
-    async with FakeLWA(client_id=hostile, interactive=True) as lwa, aiohttp.ClientSession() as s:
-        url = URL(lwa.authorize_url).with_query(
+    async with (
+        FakeLWA(client_id=hostile, interactive=True) as fake_lwa,
+        aiohttp.ClientSession() as s,
+    ):
+        url = URL(fake_lwa.authorize_url).with_query(
             client_id=hostile,
             scope="profile <b>bold</b>",
             response_type="code",

@@ -20,7 +20,7 @@ from lwa_loopback.testing import (
     HeadlessBrowser,
 )
 
-from ._browser_helpers import read_consent_form
+from .._browsers import read_consent_form
 
 RETURN_URL = "http://127.0.0.1:8080/callback"  # never listened on: the tests read the redirect
 
@@ -45,45 +45,45 @@ async def app_listener() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
         await runner.cleanup()
 
 
-def consent_url(lwa: FakeLWA, **changes: str | None) -> URL:
+def consent_url(fake_lwa: FakeLWA, **changes: str | None) -> URL:
     query = {
-        "application_id": lwa.application_id,
+        "application_id": fake_lwa.application_id,
         "state": "a-state",
         "redirect_uri": RETURN_URL,
         **changes,
     }
-    return URL(lwa.seller_central_url).with_query({k: v for k, v in query.items() if v})
+    return URL(fake_lwa.seller_central_url).with_query({k: v for k, v in query.items() if v})
 
 
-async def consent(lwa: FakeLWA, **changes: str | None) -> tuple[int, str, dict[str, str]]:
+async def consent(fake_lwa: FakeLWA, **changes: str | None) -> tuple[int, str, dict[str, str]]:
     """The consent request: its status, its page, and the query it redirects back with."""
     async with (
         aiohttp.ClientSession() as session,
-        session.get(consent_url(lwa, **changes), allow_redirects=False) as response,
+        session.get(consent_url(fake_lwa, **changes), allow_redirects=False) as response,
     ):
         back = URL(response.headers.get("Location", ""))
         return response.status, await response.text(), dict(back.query)
 
 
-async def code_for(lwa: FakeLWA, **changes: str | None) -> str:
-    status, page, back = await consent(lwa, **changes)
+async def code_for(fake_lwa: FakeLWA, **changes: str | None) -> str:
+    status, page, back = await consent(fake_lwa, **changes)
     assert status == 302, page
     return back["spapi_oauth_code"]
 
 
-async def token(lwa: FakeLWA, **form: str | None) -> tuple[int, dict[str, Any]]:
+async def token(fake_lwa: FakeLWA, **form: str | None) -> tuple[int, dict[str, Any]]:
     sent = {k: v for k, v in form.items() if v is not None}
-    async with aiohttp.ClientSession() as session, session.post(lwa.token_url, data=sent) as r:
+    async with aiohttp.ClientSession() as session, session.post(fake_lwa.token_url, data=sent) as r:
         return r.status, await r.json(content_type=None)
 
 
-def redeem(lwa: FakeLWA, code: str, **changes: str | None) -> dict[str, str | None]:
+def redeem(fake_lwa: FakeLWA, code: str, **changes: str | None) -> dict[str, str | None]:
     return {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": RETURN_URL,
-        "client_id": lwa.client_id,
-        "client_secret": lwa.client_secret,
+        "client_id": fake_lwa.client_id,
+        "client_secret": fake_lwa.client_secret,
         **changes,
     }
 
@@ -93,32 +93,32 @@ def error(answer: tuple[int, dict[str, Any]]) -> tuple[int, str]:
 
 
 # -- the redirect back --------------------------------------------------------------------------
-async def test_consent_redirects_back_at_once_with_the_code(lwa: FakeLWA) -> None:
-    status, _, back = await consent(lwa)
+async def test_consent_redirects_back_at_once_with_the_code(fake_lwa: FakeLWA) -> None:
+    status, _, back = await consent(fake_lwa)
 
     assert status == 302
     assert set(back) == {"state", "selling_partner_id", "spapi_oauth_code"}
     assert (back["state"], back["selling_partner_id"]) == ("a-state", FAKE_SELLING_PARTNER_ID)
-    assert lwa.application_id == FAKE_APPLICATION_ID
+    assert fake_lwa.application_id == FAKE_APPLICATION_ID
     assert FAKE_APPLICATION_ID.startswith("amzn1.sp.solution.")
-    assert [r.params["state"] for r in lwa.seller_central_requests] == ["a-state"]
+    assert [r.params["state"] for r in fake_lwa.seller_central_requests] == ["a-state"]
 
 
-async def test_a_hybrid_app_gets_an_mws_auth_token_too(lwa: FakeLWA) -> None:
-    lwa.hybrid_app = True
-    lwa.selling_partner_id = "A2OTHERSELLER"
+async def test_a_hybrid_app_gets_an_mws_auth_token_too(fake_lwa: FakeLWA) -> None:
+    fake_lwa.hybrid_app = True
+    fake_lwa.selling_partner_id = "A2OTHERSELLER"
 
-    _, _, back = await consent(lwa)
+    _, _, back = await consent(fake_lwa)
 
     assert back["mws_auth_token"].startswith("amzn.mws.")
     assert back["selling_partner_id"] == "A2OTHERSELLER"
 
 
 @pytest.mark.parametrize("error_code", ["access_denied", "server_error"])
-async def test_consent_error_sends_it_back_with_no_code(lwa: FakeLWA, error_code: str) -> None:
-    lwa.consent_error = error_code
+async def test_consent_error_sends_it_back_with_no_code(fake_lwa: FakeLWA, error_code: str) -> None:
+    fake_lwa.consent_error = error_code
 
-    status, _, back = await consent(lwa)
+    status, _, back = await consent(fake_lwa)
 
     assert (status, back) == (302, {"error": error_code, "state": "a-state"})
 
@@ -139,36 +139,36 @@ async def test_consent_error_sends_it_back_with_no_code(lwa: FakeLWA, error_code
     ],
 )
 async def test_a_request_it_refuses_gets_an_error_page_and_no_redirect(
-    lwa: FakeLWA, changes: dict[str, str | None], words: str
+    fake_lwa: FakeLWA, changes: dict[str, str | None], words: str
 ) -> None:
-    status, page, _ = await consent(lwa, **changes)
+    status, page, _ = await consent(fake_lwa, **changes)
 
     assert status == 400
     assert words in page
 
 
-async def test_a_draft_app_needs_version_beta(lwa: FakeLWA) -> None:
-    lwa.application_draft = True
+async def test_a_draft_app_needs_version_beta(fake_lwa: FakeLWA) -> None:
+    fake_lwa.application_draft = True
 
-    without = await consent(lwa)
-    with_beta = await consent(lwa, version="beta")
+    without = await consent(fake_lwa)
+    with_beta = await consent(fake_lwa, version="beta")
 
     assert without[0] == 400 and "MD1000" in without[1]
     assert with_beta[0] == 302 and "spapi_oauth_code" in with_beta[2]
 
 
-async def test_https_loopback_return_urls_are_taken(lwa: FakeLWA) -> None:
-    status, _, back = await consent(lwa, redirect_uri="https://localhost:8443/cb")
+async def test_https_loopback_return_urls_are_taken(fake_lwa: FakeLWA) -> None:
+    status, _, back = await consent(fake_lwa, redirect_uri="https://localhost:8443/cb")
 
     assert status == 302 and "spapi_oauth_code" in back
 
 
 async def test_registered_return_urls_are_compared_exactly() -> None:
     registered = "https://sp-dev.example:8443/cb"
-    async with FakeLWA(redirect_uris=[registered]) as lwa:
-        taken = await consent(lwa, redirect_uri=registered)
-        loopback = await consent(lwa, redirect_uri=RETURN_URL)
-        slash = await consent(lwa, redirect_uri=registered + "/")
+    async with FakeLWA(redirect_uris=[registered]) as fake_lwa:
+        taken = await consent(fake_lwa, redirect_uri=registered)
+        loopback = await consent(fake_lwa, redirect_uri=RETURN_URL)
+        slash = await consent(fake_lwa, redirect_uri=registered + "/")
 
     assert taken[0] == 302
     assert (loopback[0], slash[0]) == (400, 400)
@@ -176,15 +176,19 @@ async def test_registered_return_urls_are_compared_exactly() -> None:
 
 async def test_without_a_return_url_the_first_registered_one_is_used() -> None:
     first, second = "https://sp-dev.example:8443/first", "https://sp-dev.example:8443/second"
-    async with FakeLWA(redirect_uris=iter([first, second])) as lwa:
+    async with FakeLWA(redirect_uris=iter([first, second])) as fake_lwa:
         async with (
             aiohttp.ClientSession() as session,
-            session.get(consent_url(lwa, redirect_uri=None), allow_redirects=False) as response,
+            session.get(
+                consent_url(fake_lwa, redirect_uri=None), allow_redirects=False
+            ) as response,
         ):
             location = URL(response.headers["Location"])
         code = location.query["spapi_oauth_code"]
-        wrong = await token(lwa, **redeem(lwa, await code_for(lwa, redirect_uri=None)))
-        right = await token(lwa, **redeem(lwa, code, redirect_uri=first))
+        wrong = await token(
+            fake_lwa, **redeem(fake_lwa, await code_for(fake_lwa, redirect_uri=None))
+        )
+        right = await token(fake_lwa, **redeem(fake_lwa, code, redirect_uri=first))
 
     assert str(location.with_query(None)) == first
     assert error(wrong) == (400, "invalid_grant")  # RETURN_URL is not where the code went
@@ -192,12 +196,14 @@ async def test_without_a_return_url_the_first_registered_one_is_used() -> None:
 
 
 # -- the exchange -------------------------------------------------------------------------------
-async def test_the_code_with_the_secret_gets_a_confidential_refresh_token(lwa: FakeLWA) -> None:
-    code = await code_for(lwa)
+async def test_the_code_with_the_secret_gets_a_confidential_refresh_token(
+    fake_lwa: FakeLWA,
+) -> None:
+    code = await code_for(fake_lwa)
 
-    status, tokens = await token(lwa, **redeem(lwa, code))
+    status, tokens = await token(fake_lwa, **redeem(fake_lwa, code))
     refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    without_secret = await token(lwa, **refresh, client_id=lwa.client_id)
+    without_secret = await token(fake_lwa, **refresh, client_id=fake_lwa.client_id)
 
     assert status == 200, tokens
     assert tokens["token_type"] == "bearer" and "scope" not in tokens
@@ -214,27 +220,32 @@ async def test_the_code_with_the_secret_gets_a_confidential_refresh_token(lwa: F
     ],
 )
 async def test_the_code_needs_this_clients_secret(
-    lwa: FakeLWA, changes: dict[str, str | None]
+    fake_lwa: FakeLWA, changes: dict[str, str | None]
 ) -> None:
-    code = await code_for(lwa)
+    code = await code_for(fake_lwa)
 
-    assert error(await token(lwa, **redeem(lwa, code, **changes))) == (401, "invalid_client")
+    assert error(await token(fake_lwa, **redeem(fake_lwa, code, **changes))) == (
+        401,
+        "invalid_client",
+    )
 
 
-async def test_the_code_is_single_use_even_when_redeeming_fails(lwa: FakeLWA) -> None:
-    code = await code_for(lwa)
+async def test_the_code_is_single_use_even_when_redeeming_fails(fake_lwa: FakeLWA) -> None:
+    code = await code_for(fake_lwa)
 
-    failed = await token(lwa, **redeem(lwa, code, redirect_uri="http://127.0.0.1:9/other"))
-    again = await token(lwa, **redeem(lwa, code))
+    failed = await token(
+        fake_lwa, **redeem(fake_lwa, code, redirect_uri="http://127.0.0.1:9/other")
+    )
+    again = await token(fake_lwa, **redeem(fake_lwa, code))
 
     assert error(failed) == error(again) == (400, "invalid_grant")
 
 
-async def test_a_redeemed_code_cannot_be_redeemed_again(lwa: FakeLWA) -> None:
-    code = await code_for(lwa)
+async def test_a_redeemed_code_cannot_be_redeemed_again(fake_lwa: FakeLWA) -> None:
+    code = await code_for(fake_lwa)
 
-    first = await token(lwa, **redeem(lwa, code))
-    second = await token(lwa, **redeem(lwa, code))
+    first = await token(fake_lwa, **redeem(fake_lwa, code))
+    second = await token(fake_lwa, **redeem(fake_lwa, code))
 
     assert first[0] == 200
     assert error(second) == (400, "invalid_grant")
@@ -242,10 +253,10 @@ async def test_a_redeemed_code_cannot_be_redeemed_again(lwa: FakeLWA) -> None:
 
 async def test_the_code_expires_after_the_code_lifetime() -> None:
     now = [1000.0]
-    async with FakeLWA(clock=lambda: now[0]) as lwa:
-        code = await code_for(lwa)
+    async with FakeLWA(clock=lambda: now[0]) as fake_lwa:
+        code = await code_for(fake_lwa)
         now[0] += 300.5
-        answer = await token(lwa, **redeem(lwa, code))
+        answer = await token(fake_lwa, **redeem(fake_lwa, code))
 
     assert error(answer) == (400, "invalid_grant")
     assert "expired" in answer[1]["error_description"]
@@ -253,20 +264,20 @@ async def test_the_code_expires_after_the_code_lifetime() -> None:
 
 @pytest.mark.parametrize("redirect_uri", [None, "http://127.0.0.1:8080/callback/"])
 async def test_the_exchange_names_the_same_return_url(
-    lwa: FakeLWA, redirect_uri: str | None
+    fake_lwa: FakeLWA, redirect_uri: str | None
 ) -> None:
-    code = await code_for(lwa)
+    code = await code_for(fake_lwa)
 
-    answer = await token(lwa, **redeem(lwa, code, redirect_uri=redirect_uri))
+    answer = await token(fake_lwa, **redeem(fake_lwa, code, redirect_uri=redirect_uri))
 
     assert error(answer) == (400, "invalid_grant")
 
 
 # -- the interactive page -----------------------------------------------------------------------
-async def decide(lwa: FakeLWA, decision: str, **changes: str | None) -> tuple[int, str, URL]:
+async def decide(fake_lwa: FakeLWA, decision: str, **changes: str | None) -> tuple[int, str, URL]:
     """What a person does on the page: read it, press a button; returns the redirect."""
     async with aiohttp.ClientSession() as session:
-        async with session.get(consent_url(lwa, **changes)) as response:
+        async with session.get(consent_url(fake_lwa, **changes)) as response:
             assert response.status == 200
             action, fields = read_consent_form(await response.text())
         target = response.url.join(URL(action))
@@ -278,9 +289,9 @@ async def decide(lwa: FakeLWA, decision: str, **changes: str | None) -> tuple[in
 
 async def test_the_interactive_page_names_the_app_and_the_seller() -> None:
     async with (
-        FakeLWA(interactive=True) as lwa,
+        FakeLWA(interactive=True) as fake_lwa,
         aiohttp.ClientSession() as session,
-        session.get(consent_url(lwa)) as response,
+        session.get(consent_url(fake_lwa)) as response,
     ):
         page, headers = await response.text(), response.headers
 
@@ -292,33 +303,33 @@ async def test_the_interactive_page_names_the_app_and_the_seller() -> None:
 
 @pytest.mark.parametrize("redirect_uri", [RETURN_URL, None])
 async def test_allow_redirects_with_a_code_that_redeems(redirect_uri: str | None) -> None:
-    async with FakeLWA(interactive=True, redirect_uris=[RETURN_URL]) as lwa:
-        status, _, where = await decide(lwa, "allow", redirect_uri=redirect_uri)
-        answer = await token(lwa, **redeem(lwa, where.query["spapi_oauth_code"]))
+    async with FakeLWA(interactive=True, redirect_uris=[RETURN_URL]) as fake_lwa:
+        status, _, where = await decide(fake_lwa, "allow", redirect_uri=redirect_uri)
+        answer = await token(fake_lwa, **redeem(fake_lwa, where.query["spapi_oauth_code"]))
 
     assert status == 302
     assert str(where.with_query(None)) == RETURN_URL
     assert where.query["state"] == "a-state"
     assert answer[0] == 200
-    assert [(r.method, r.params.get("decision")) for r in lwa.seller_central_requests] == [
+    assert [(r.method, r.params.get("decision")) for r in fake_lwa.seller_central_requests] == [
         ("GET", None),
         ("POST", "allow"),
     ]
 
 
 async def test_deny_redirects_with_access_denied() -> None:
-    async with FakeLWA(interactive=True) as lwa:
-        status, _, where = await decide(lwa, "deny")
+    async with FakeLWA(interactive=True) as fake_lwa:
+        status, _, where = await decide(fake_lwa, "deny")
 
     assert status == 302
     assert dict(where.query) == {"error": "access_denied", "state": "a-state"}
 
 
 async def test_a_forged_decision_is_checked_as_the_request_was() -> None:
-    async with FakeLWA(interactive=True) as lwa, aiohttp.ClientSession() as session:
+    async with FakeLWA(interactive=True) as fake_lwa, aiohttp.ClientSession() as session:
         form = {"application_id": "amzn1.sp.solution.other", "state": "s", "decision": "allow"}
         form["redirect_uri"] = RETURN_URL
-        async with session.post(lwa.seller_central_url, data=form) as response:
+        async with session.post(fake_lwa.seller_central_url, data=form) as response:
             status, page = response.status, await response.text()
 
     assert status == 400 and "Unknown application_id" in page
@@ -326,10 +337,10 @@ async def test_a_forged_decision_is_checked_as_the_request_was() -> None:
 
 async def test_the_page_escapes_what_it_reflects() -> None:
     hostile = 'x"><script>alert(1)</script>'
-    async with FakeLWA(interactive=True, application_id=hostile) as lwa:
-        lwa.selling_partner_id = "<b>seller</b>"
+    async with FakeLWA(interactive=True, application_id=hostile) as fake_lwa:
+        fake_lwa.selling_partner_id = "<b>seller</b>"
         async with aiohttp.ClientSession() as session:
-            url = consent_url(lwa, state=hostile, redirect_uri="http://127.0.0.1:9/cb?<i>=1")
+            url = consent_url(fake_lwa, state=hostile, redirect_uri="http://127.0.0.1:9/cb?<i>=1")
             async with session.get(url) as response:
                 page = await response.text()
 
@@ -338,14 +349,18 @@ async def test_the_page_escapes_what_it_reflects() -> None:
 
 
 # -- the headless browser -----------------------------------------------------------------------
-async def test_the_headless_browser_follows_seller_central_back_to_the_app(lwa: FakeLWA) -> None:
+async def test_the_headless_browser_follows_seller_central_back_to_the_app(
+    fake_lwa: FakeLWA,
+) -> None:
     browser = HeadlessBrowser()
     async with app_listener() as (return_url, received):
-        await browser(str(consent_url(lwa, redirect_uri=return_url)))
+        await browser(str(consent_url(fake_lwa, redirect_uri=return_url)))
 
     assert browser.last_page.visible_text == "Back at the app"
     assert browser.last_page.url == return_url  # the code is kept out of what it records
     [back] = received
     assert back["selling_partner_id"] == FAKE_SELLING_PARTNER_ID
-    status, _ = await token(lwa, **redeem(lwa, back["spapi_oauth_code"], redirect_uri=return_url))
+    status, _ = await token(
+        fake_lwa, **redeem(fake_lwa, back["spapi_oauth_code"], redirect_uri=return_url)
+    )
     assert status == 200

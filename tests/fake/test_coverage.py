@@ -16,7 +16,7 @@ from yarl import URL
 
 from lwa_loopback.testing import FakeLWA, HeadlessBrowser
 
-from ._waiting import wait_until
+from .._waiting import wait_until
 
 RETURN_URL = "http://127.0.0.1:8080/callback"  # never listened on: the tests read the redirect
 VERIFIER = "a-code-verifier-long-enough-to-be-a-real-one-0123456789"
@@ -33,9 +33,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield client
 
 
-def consent_query(lwa: FakeLWA, **changes: str | None) -> dict[str, str]:
+def consent_query(fake_lwa: FakeLWA, **changes: str | None) -> dict[str, str]:
     query = {
-        "client_id": lwa.client_id,
+        "client_id": fake_lwa.client_id,
         "redirect_uri": RETURN_URL,
         "response_type": "code",
         "scope": "profile",
@@ -48,36 +48,36 @@ def consent_query(lwa: FakeLWA, **changes: str | None) -> dict[str, str]:
 
 
 async def consent(
-    session: aiohttp.ClientSession, lwa: FakeLWA, **changes: str | None
+    session: aiohttp.ClientSession, fake_lwa: FakeLWA, **changes: str | None
 ) -> tuple[int, str, dict[str, str]]:
     """The consent request: its status, its page, and the query it redirects back with."""
-    url = URL(lwa.authorize_url).with_query(consent_query(lwa, **changes))
+    url = URL(fake_lwa.authorize_url).with_query(consent_query(fake_lwa, **changes))
     async with session.get(url, allow_redirects=False) as response:
         back = URL(response.headers.get("Location", RETURN_URL))
         return response.status, await response.text(), dict(back.query)
 
 
-async def code_for(session: aiohttp.ClientSession, lwa: FakeLWA, **changes: str | None) -> str:
-    status, _, back = await consent(session, lwa, **changes)
+async def code_for(session: aiohttp.ClientSession, fake_lwa: FakeLWA, **changes: str | None) -> str:
+    status, _, back = await consent(session, fake_lwa, **changes)
     assert status == 302 and "code" in back, back
     return back["code"]
 
 
 async def token_request(
-    session: aiohttp.ClientSession, lwa: FakeLWA, *, auth: str | None = None, **form: str
+    session: aiohttp.ClientSession, fake_lwa: FakeLWA, *, auth: str | None = None, **form: str
 ) -> tuple[int, dict[str, Any]]:
     headers = {} if auth is None else {"Authorization": auth}
-    async with session.post(lwa.token_url, data=form, headers=headers) as response:
+    async with session.post(fake_lwa.token_url, data=form, headers=headers) as response:
         return response.status, await response.json(content_type=None)
 
 
-def code_form(lwa: FakeLWA, code: str, **changes: str) -> dict[str, str]:
+def code_form(fake_lwa: FakeLWA, code: str, **changes: str) -> dict[str, str]:
     return {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": RETURN_URL,
-        "client_id": lwa.client_id,
-        "client_secret": lwa.client_secret,
+        "client_id": fake_lwa.client_id,
+        "client_secret": fake_lwa.client_secret,
         "code_verifier": VERIFIER,
         **changes,
     }
@@ -85,9 +85,11 @@ def code_form(lwa: FakeLWA, code: str, **changes: str) -> dict[str, str]:
 
 # -- the consent page --------------------------------------------------------------------------
 async def test_an_unknown_client_gets_an_error_page_and_no_redirect(
-    lwa: FakeLWA, session: aiohttp.ClientSession
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession
 ) -> None:
-    status, page, _ = await consent(session, lwa, client_id="amzn1.application-oa2-client.other")
+    status, page, _ = await consent(
+        session, fake_lwa, client_id="amzn1.application-oa2-client.other"
+    )
     assert status == 400
     assert "Unknown client_id" in page
 
@@ -101,9 +103,9 @@ async def test_an_unknown_client_gets_an_error_page_and_no_redirect(
     ],
 )
 async def test_a_return_url_it_does_not_accept_gets_an_error_page(
-    lwa: FakeLWA, session: aiohttp.ClientSession, redirect_uri: str
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession, redirect_uri: str
 ) -> None:
-    status, page, _ = await consent(session, lwa, redirect_uri=redirect_uri)
+    status, page, _ = await consent(session, fake_lwa, redirect_uri=redirect_uri)
     assert status == 400
     assert "has not been whitelisted" in page
 
@@ -111,10 +113,10 @@ async def test_a_return_url_it_does_not_accept_gets_an_error_page(
 async def test_registered_return_urls_are_compared_exactly(
     session: aiohttp.ClientSession,
 ) -> None:
-    async with FakeLWA(redirect_uris=[RETURN_URL]) as lwa:
-        status, page, _ = await consent(session, lwa, redirect_uri=RETURN_URL + "/")
+    async with FakeLWA(redirect_uris=[RETURN_URL]) as fake_lwa:
+        status, page, _ = await consent(session, fake_lwa, redirect_uri=RETURN_URL + "/")
         assert (status, "has not been whitelisted" in page) == (400, True)
-        assert (await consent(session, lwa))[0] == 302
+        assert (await consent(session, fake_lwa))[0] == 302
 
 
 @pytest.mark.parametrize(
@@ -126,9 +128,9 @@ async def test_registered_return_urls_are_compared_exactly(
     ],
 )
 async def test_a_malformed_request_is_sent_back_with_invalid_request(
-    lwa: FakeLWA, session: aiohttp.ClientSession, changes: dict[str, str], problem: str
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession, changes: dict[str, str], problem: str
 ) -> None:
-    status, _, back = await consent(session, lwa, **changes)
+    status, _, back = await consent(session, fake_lwa, **changes)
     assert status == 302
     assert back == {
         "error": "invalid_request",
@@ -140,19 +142,19 @@ async def test_a_malformed_request_is_sent_back_with_invalid_request(
 async def test_the_interactive_page_names_data_portability_scopes(
     session: aiohttp.ClientSession,
 ) -> None:
-    async with FakeLWA(interactive=True) as lwa:
-        status, page, _ = await consent(session, lwa, scope="portability::orders profile")
+    async with FakeLWA(interactive=True) as fake_lwa:
+        status, page, _ = await consent(session, fake_lwa, scope="portability::orders profile")
     assert status == 200
     assert "Amazon Data Portability: orders" in page
     assert "127.0.0.1:8080" in page  # where the browser will be sent
 
 
 # -- the token endpoint ------------------------------------------------------------------------
-async def test_a_code_works_once(lwa: FakeLWA, session: aiohttp.ClientSession) -> None:
-    form = code_form(lwa, await code_for(session, lwa))
-    assert (await token_request(session, lwa, **form))[0] == 200
+async def test_a_code_works_once(fake_lwa: FakeLWA, session: aiohttp.ClientSession) -> None:
+    form = code_form(fake_lwa, await code_for(session, fake_lwa))
+    assert (await token_request(session, fake_lwa, **form))[0] == 200
 
-    status, answer = await token_request(session, lwa, **form)
+    status, answer = await token_request(session, fake_lwa, **form)
 
     assert status == 400
     assert answer == {
@@ -163,10 +165,10 @@ async def test_a_code_works_once(lwa: FakeLWA, session: aiohttp.ClientSession) -
 
 async def test_a_code_expires(session: aiohttp.ClientSession) -> None:
     now = [1000.0]
-    async with FakeLWA(clock=lambda: now[0], code_lifetime=300.0) as lwa:
-        code = await code_for(session, lwa)
+    async with FakeLWA(clock=lambda: now[0], code_lifetime=300.0) as fake_lwa:
+        code = await code_for(session, fake_lwa)
         now[0] += 301.0
-        status, answer = await token_request(session, lwa, **code_form(lwa, code))
+        status, answer = await token_request(session, fake_lwa, **code_form(fake_lwa, code))
     assert status == 400
     assert answer["error_description"] == "The authorization code has expired"
 
@@ -182,24 +184,24 @@ async def test_a_code_expires(session: aiohttp.ClientSession) -> None:
     ],
 )
 async def test_a_code_needs_its_return_url_and_verifier(
-    lwa: FakeLWA, session: aiohttp.ClientSession, changes: dict[str, str], problem: str
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession, changes: dict[str, str], problem: str
 ) -> None:
-    form = code_form(lwa, await code_for(session, lwa), **changes)
+    form = code_form(fake_lwa, await code_for(session, fake_lwa), **changes)
 
-    status, answer = await token_request(session, lwa, **form)
+    status, answer = await token_request(session, fake_lwa, **form)
 
     assert status == 400
     assert answer == {"error_description": problem, "error": "invalid_grant"}
 
 
 async def test_a_plain_challenge_is_the_verifier_itself(
-    lwa: FakeLWA, session: aiohttp.ClientSession
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession
 ) -> None:
-    code = await code_for(session, lwa, code_challenge=VERIFIER, code_challenge_method="plain")
-    form = code_form(lwa, code)
+    code = await code_for(session, fake_lwa, code_challenge=VERIFIER, code_challenge_method="plain")
+    form = code_form(fake_lwa, code)
     del form["client_secret"]  # a public client: the verifier is its proof
 
-    status, answer = await token_request(session, lwa, **form)
+    status, answer = await token_request(session, fake_lwa, **form)
 
     assert status == 200
     assert answer["access_token"].startswith("Atza|fake.")
@@ -207,54 +209,54 @@ async def test_a_plain_challenge_is_the_verifier_itself(
 
 
 async def test_client_credentials_in_http_basic(
-    lwa: FakeLWA, session: aiohttp.ClientSession
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession
 ) -> None:
-    form = code_form(lwa, await code_for(session, lwa))
+    form = code_form(fake_lwa, await code_for(session, fake_lwa))
     del form["client_id"], form["client_secret"]
-    basic = base64.b64encode(f"{lwa.client_id}:{lwa.client_secret}".encode()).decode()
+    basic = base64.b64encode(f"{fake_lwa.client_id}:{fake_lwa.client_secret}".encode()).decode()
 
-    status, answer = await token_request(session, lwa, auth=f"Basic {basic}", **form)
+    status, answer = await token_request(session, fake_lwa, auth=f"Basic {basic}", **form)
 
     assert status == 200
     assert answer["refresh_token"].startswith("Atzr|fake.")
-    assert lwa.token_requests[0].basic_auth == (lwa.client_id, lwa.client_secret)
+    assert fake_lwa.token_requests[0].basic_auth == (fake_lwa.client_id, fake_lwa.client_secret)
 
 
 async def test_a_malformed_basic_header_authenticates_no_one(
-    lwa: FakeLWA, session: aiohttp.ClientSession
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession
 ) -> None:
-    form = code_form(lwa, await code_for(session, lwa))
+    form = code_form(fake_lwa, await code_for(session, fake_lwa))
     del form["client_id"], form["client_secret"]
 
-    status, answer = await token_request(session, lwa, auth="Basic %%%not-base64", **form)
+    status, answer = await token_request(session, fake_lwa, auth="Basic %%%not-base64", **form)
 
     assert status != 200
     assert "access_token" not in answer
-    assert lwa.token_requests[0].basic_auth is None
+    assert fake_lwa.token_requests[0].basic_auth is None
 
 
 async def test_an_unknown_grant_type_is_refused(
-    lwa: FakeLWA, session: aiohttp.ClientSession
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession
 ) -> None:
     status, answer = await token_request(
         session,
-        lwa,
+        fake_lwa,
         grant_type="password",
-        client_id=lwa.client_id,
-        client_secret=lwa.client_secret,
+        client_id=fake_lwa.client_id,
+        client_secret=fake_lwa.client_secret,
     )
     assert status == 400
     assert answer["error"] == "unsupported_grant_type"
 
 
 async def test_the_granted_scope_in_the_token_response_as_standard_servers_do(
-    lwa: FakeLWA, session: aiohttp.ClientSession
+    fake_lwa: FakeLWA, session: aiohttp.ClientSession
 ) -> None:
-    lwa.scope_in_token_response = True
-    status, _, back = await consent(session, lwa, scope="profile postal_code")
+    fake_lwa.scope_in_token_response = True
+    status, _, back = await consent(session, fake_lwa, scope="profile postal_code")
     assert status == 302 and "scope" not in back
 
-    _, answer = await token_request(session, lwa, **code_form(lwa, back["code"]))
+    _, answer = await token_request(session, fake_lwa, **code_form(fake_lwa, back["code"]))
 
     assert answer["scope"] == "profile postal_code"
 
@@ -266,16 +268,18 @@ async def test_held_token_answers_go_out_when_released(
 ) -> None:
     async with contextlib.AsyncExitStack() as stack:
         if served == "in this loop":
-            lwa = await stack.enter_async_context(FakeLWA())
+            fake_lwa = await stack.enter_async_context(FakeLWA())
         else:  # released from this thread, answered from the fake's
-            lwa = stack.enter_context(FakeLWA().in_background())
-        lwa.hold_token_answers()
-        held = asyncio.ensure_future(token_request(session, lwa, **code_form(lwa, "x")))
-        await wait_until(lambda: bool(lwa.token_requests), "the token request reaching the fake")
+            fake_lwa = stack.enter_context(FakeLWA().in_background())
+        fake_lwa.hold_token_answers()
+        held = asyncio.ensure_future(token_request(session, fake_lwa, **code_form(fake_lwa, "x")))
+        await wait_until(
+            lambda: bool(fake_lwa.token_requests), "the token request reaching the fake"
+        )
 
-        status, _, _ = await consent(session, lwa)  # the other endpoints answer meanwhile
+        status, _, _ = await consent(session, fake_lwa)  # the other endpoints answer meanwhile
         assert status == 302 and not held.done()
-        lwa.release_token_answers()
+        fake_lwa.release_token_answers()
         status, answer = await held
 
     assert (status, answer["error"]) == (400, "invalid_grant")

@@ -18,50 +18,50 @@ SCOPE = "sellingpartnerapi::notifications"
 
 
 async def client_credentials(
-    lwa: FakeLWA, changes: Mapping[str, str | None] = MappingProxyType({}), **headers: str
+    fake_lwa: FakeLWA, changes: Mapping[str, str | None] = MappingProxyType({}), **headers: str
 ) -> tuple[int, dict[str, Any], str]:
     """The token request, with ``changes`` to the form (None leaves a field out)."""
     form = {
         "grant_type": "client_credentials",
         "scope": SCOPE,
-        "client_id": lwa.client_id,
-        "client_secret": lwa.client_secret,
+        "client_id": fake_lwa.client_id,
+        "client_secret": fake_lwa.client_secret,
         **changes,
     }
     sent = {k: v for k, v in form.items() if v is not None}
     async with (
         aiohttp.ClientSession() as session,
-        session.post(lwa.token_url, data=sent, headers=headers) as response,
+        session.post(fake_lwa.token_url, data=sent, headers=headers) as response,
     ):
         body = await response.json(content_type=None)
         return response.status, body, response.headers["Content-Type"]
 
 
 async def test_the_secret_and_a_scope_get_an_access_token_and_no_refresh_token(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
 ) -> None:
-    status, answer, content_type = await client_credentials(lwa)
+    status, answer, content_type = await client_credentials(fake_lwa)
 
     assert status == 200, answer
     assert set(answer) == {"access_token", "token_type", "expires_in", "scope"}
     assert (answer["token_type"], answer["expires_in"], answer["scope"]) == ("bearer", 3600, SCOPE)
     assert content_type == LWA_CONTENT_TYPE
-    assert [r.params["grant_type"] for r in lwa.token_requests] == ["client_credentials"]
+    assert [r.params["grant_type"] for r in fake_lwa.token_requests] == ["client_credentials"]
 
 
-async def test_the_scope_granted_is_every_scope_asked_for(lwa: FakeLWA) -> None:
+async def test_the_scope_granted_is_every_scope_asked_for(fake_lwa: FakeLWA) -> None:
     asked = "  sellingpartnerapi::notifications   sellingpartnerapi::client_credential:rotation "
 
-    _, answer, _ = await client_credentials(lwa, {"scope": asked})
+    _, answer, _ = await client_credentials(fake_lwa, {"scope": asked})
 
     assert answer["scope"] == " ".join(asked.split())
 
 
-async def test_basic_credentials_are_taken(lwa: FakeLWA) -> None:
-    basic = base64.b64encode(f"{lwa.client_id}:{lwa.client_secret}".encode()).decode()
+async def test_basic_credentials_are_taken(fake_lwa: FakeLWA) -> None:
+    basic = base64.b64encode(f"{fake_lwa.client_id}:{fake_lwa.client_secret}".encode()).decode()
 
     status, _, _ = await client_credentials(
-        lwa, {"client_id": None, "client_secret": None}, Authorization=f"Basic {basic}"
+        fake_lwa, {"client_id": None, "client_secret": None}, Authorization=f"Basic {basic}"
     )
 
     assert status == 200
@@ -78,32 +78,32 @@ async def test_basic_credentials_are_taken(lwa: FakeLWA) -> None:
     ],
 )
 async def test_without_this_clients_secret_it_is_invalid_client(
-    lwa: FakeLWA, changes: dict[str, str | None]
+    fake_lwa: FakeLWA, changes: dict[str, str | None]
 ) -> None:
-    status, answer, _ = await client_credentials(lwa, changes)
+    status, answer, _ = await client_credentials(fake_lwa, changes)
 
     assert (status, answer["error"]) == (401, "invalid_client")
     assert "access_token" not in answer
 
 
 @pytest.mark.parametrize("scope", [None, "", "   "])
-async def test_without_a_scope_it_is_invalid_request(lwa: FakeLWA, scope: str | None) -> None:
-    status, answer, _ = await client_credentials(lwa, {"scope": scope})
+async def test_without_a_scope_it_is_invalid_request(fake_lwa: FakeLWA, scope: str | None) -> None:
+    status, answer, _ = await client_credentials(fake_lwa, {"scope": scope})
 
     assert (status, answer["error"]) == (400, "invalid_request")
 
 
-async def test_the_token_failure_switch_applies(lwa: FakeLWA) -> None:
-    lwa.token_failure = TokenFailure.INVALID_GRANT
+async def test_the_token_failure_switch_applies(fake_lwa: FakeLWA) -> None:
+    fake_lwa.token_failure = TokenFailure.INVALID_GRANT
 
-    status, answer, _ = await client_credentials(lwa)
+    status, answer, _ = await client_credentials(fake_lwa)
 
     assert (status, answer["error"]) == (400, "invalid_grant")
 
 
-async def test_expires_in_can_be_the_string_lwa_once_documented(lwa: FakeLWA) -> None:
-    lwa.expires_in_as_string = True
+async def test_expires_in_can_be_the_string_lwa_once_documented(fake_lwa: FakeLWA) -> None:
+    fake_lwa.expires_in_as_string = True
 
-    _, answer, _ = await client_credentials(lwa)
+    _, answer, _ = await client_credentials(fake_lwa)
 
     assert answer["expires_in"] == "3600"

@@ -2,7 +2,7 @@
 port; its export lines, its request log, its pages for a person, and how it stops.
 
 The whole tour of the commands against it, with Chromium as the person's browser, is in
-``test_fake_tour_chromium.py``."""
+``test_tour_chromium.py``."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from lwa_loopback.testing import (
     FakeLWA,
 )
 
-from ._browser_helpers import read_consent_form
-from ._fake_process import EXPORTED, SECRET_MARKERS, FakeCommand, second_terminal
-from ._sockets import ANY_PORT_REDIRECT, assert_port_free
+from .._browsers import read_consent_form
+from .._fake_process import EXPORTED, SECRET_MARKERS, FakeCommand, second_terminal
+from .._sockets import ANY_PORT_REDIRECT, assert_port_free
 
 
 @pytest.fixture
@@ -183,9 +183,9 @@ async def test_a_fake_on_a_busy_port_raises_and_leaves_nothing_open() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        lwa = FakeLWA(port=busy.getsockname()[1])
+        fake_lwa = FakeLWA(port=busy.getsockname()[1])
         with pytest.raises(OSError):
-            await lwa.start()
+            await fake_lwa.start()
     with pytest.raises(RuntimeError, match="not started"):
-        lwa.url  # noqa: B018
-    await lwa.close()  # nothing to close: safe all the same
+        fake_lwa.url  # noqa: B018
+    await fake_lwa.close()  # nothing to close: safe all the same

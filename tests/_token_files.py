@@ -20,7 +20,7 @@ EXPIRED_AGE = timedelta(hours=3)
 
 
 def make_token_file(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
     path: Path,
     *,
     age: timedelta = VALID_AGE,
@@ -31,14 +31,14 @@ def make_token_file(
     knows; returns what it wrote."""
     tokens = Tokens(
         access_token="Atza|fake.old." + secrets.token_urlsafe(32),
-        refresh_token=lwa.issue_refresh_token() if with_refresh_token else None,
+        refresh_token=fake_lwa.issue_refresh_token() if with_refresh_token else None,
         token_type="bearer",
         expires_in=3600,
         obtained_at=datetime.now(timezone.utc).replace(microsecond=0) - age,
         scope="profile postal_code",
-        client_id=lwa.client_id,
+        client_id=fake_lwa.client_id,
         region="na",
-        token_url=token_url or lwa.token_url,
+        token_url=token_url or fake_lwa.token_url,
     )
     write_token_file(path, tokens)
     return tokens

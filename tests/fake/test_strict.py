@@ -19,57 +19,61 @@ VERIFIER = secrets.token_urlsafe(32)
 S256 = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
 
 
-async def consent(lwa: FakeLWA, **params: str) -> dict[str, str]:
+async def consent(fake_lwa: FakeLWA, **params: str) -> dict[str, str]:
     """Ask the fake's consent page; the query it redirects back with."""
-    query = {"client_id": lwa.client_id, "scope": "profile", "response_type": "code"}
+    query = {"client_id": fake_lwa.client_id, "scope": "profile", "response_type": "code"}
     query.update(redirect_uri=REDIRECT_URI, state="s", **params)
     async with (
         aiohttp.ClientSession() as session,
-        session.get(lwa.authorize_url, params=query, allow_redirects=False) as response,
+        session.get(fake_lwa.authorize_url, params=query, allow_redirects=False) as response,
     ):
         assert response.status == 302, await response.text()
         return dict(URL(response.headers["Location"]).query)
 
 
-async def token(lwa: FakeLWA, **form: str) -> tuple[int, dict[str, Any]]:
+async def token(fake_lwa: FakeLWA, **form: str) -> tuple[int, dict[str, Any]]:
     async with (
         aiohttp.ClientSession() as session,
-        session.post(lwa.token_url, data={"client_id": lwa.client_id, **form}) as response,
+        session.post(
+            fake_lwa.token_url, data={"client_id": fake_lwa.client_id, **form}
+        ) as response,
     ):
         return response.status, await response.json(content_type=None)
 
 
-async def code_for(lwa: FakeLWA, **params: str) -> str:
-    return (await consent(lwa, **params))["code"]
+async def code_for(fake_lwa: FakeLWA, **params: str) -> str:
+    return (await consent(fake_lwa, **params))["code"]
 
 
 def redeem(code: str, **form: str) -> dict[str, str]:
     return {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, **form}
 
 
-async def test_a_code_with_neither_secret_nor_pkce_is_refused(lwa: FakeLWA) -> None:
-    code = await code_for(lwa)
+async def test_a_code_with_neither_secret_nor_pkce_is_refused(fake_lwa: FakeLWA) -> None:
+    code = await code_for(fake_lwa)
 
-    status, answer = await token(lwa, **redeem(code))
+    status, answer = await token(fake_lwa, **redeem(code))
 
     assert (status, answer["error"]) == (401, "invalid_client")
 
 
 async def test_a_code_with_pkce_and_no_secret_is_redeemed_without_a_refresh_token(
-    lwa: FakeLWA,
+    fake_lwa: FakeLWA,
 ) -> None:
-    code = await code_for(lwa, code_challenge=S256, code_challenge_method="S256")
+    code = await code_for(fake_lwa, code_challenge=S256, code_challenge_method="S256")
 
-    status, answer = await token(lwa, **redeem(code, code_verifier=VERIFIER))
+    status, answer = await token(fake_lwa, **redeem(code, code_verifier=VERIFIER))
 
     assert status == 200, answer
     assert "refresh_token" not in answer
 
 
-async def test_a_challenge_makes_the_verifier_required_even_with_the_secret(lwa: FakeLWA) -> None:
-    code = await code_for(lwa, code_challenge=S256, code_challenge_method="S256")
+async def test_a_challenge_makes_the_verifier_required_even_with_the_secret(
+    fake_lwa: FakeLWA,
+) -> None:
+    code = await code_for(fake_lwa, code_challenge=S256, code_challenge_method="S256")
 
-    status, answer = await token(lwa, **redeem(code, client_secret=lwa.client_secret))
+    status, answer = await token(fake_lwa, **redeem(code, client_secret=fake_lwa.client_secret))
 
     assert (status, answer["error"]) == (400, "invalid_grant")
 
@@ -80,21 +84,21 @@ async def test_a_challenge_makes_the_verifier_required_even_with_the_secret(lwa:
 )
 @pytest.mark.parametrize("method", ["plain", "S256"])
 async def test_a_malformed_challenge_is_refused_at_consent(
-    lwa: FakeLWA, challenge: str, method: str
+    fake_lwa: FakeLWA, challenge: str, method: str
 ) -> None:
-    back = await consent(lwa, code_challenge=challenge, code_challenge_method=method)
+    back = await consent(fake_lwa, code_challenge=challenge, code_challenge_method=method)
 
     assert back["error"] == "invalid_request"
     assert "code" not in back
 
 
 @pytest.mark.parametrize("verifier", ["", "x" * 42, "x" * 129, "é" * 43])
-async def test_a_malformed_verifier_is_refused(lwa: FakeLWA, verifier: str) -> None:
+async def test_a_malformed_verifier_is_refused(fake_lwa: FakeLWA, verifier: str) -> None:
     # A plain challenge equal to the (malformed) verifier would otherwise match it.
     good = "v" * 43
-    code = await code_for(lwa, code_challenge=good, code_challenge_method="plain")
+    code = await code_for(fake_lwa, code_challenge=good, code_challenge_method="plain")
 
-    status, answer = await token(lwa, **redeem(code, code_verifier=verifier))
+    status, answer = await token(fake_lwa, **redeem(code, code_verifier=verifier))
 
     assert (status, answer["error"]) == (400, "invalid_grant")
 
@@ -104,38 +108,40 @@ async def test_a_malformed_verifier_is_refused(lwa: FakeLWA, verifier: str) -> N
     "secret", ["wrong", "fake-client-secret-not-a-real-on\u00e9", "\U0001f511"]
 )
 async def test_a_wrong_secret_is_invalid_client_on_every_grant(
-    lwa: FakeLWA, grant: str, secret: str
+    fake_lwa: FakeLWA, grant: str, secret: str
 ) -> None:
     if grant == "authorization_code":
-        form = redeem(await code_for(lwa), client_secret=secret)
+        form = redeem(await code_for(fake_lwa), client_secret=secret)
     else:
-        form = {"grant_type": grant, "refresh_token": lwa.issue_refresh_token()}
+        form = {"grant_type": grant, "refresh_token": fake_lwa.issue_refresh_token()}
         form["client_secret"] = secret
 
-    status, answer = await token(lwa, **form)
+    status, answer = await token(fake_lwa, **form)
 
     assert (status, answer["error"]) == (401, "invalid_client")
 
 
-async def test_a_refresh_token_from_a_confidential_login_needs_the_secret(lwa: FakeLWA) -> None:
-    code = await code_for(lwa)
-    _, tokens = await token(lwa, **redeem(code, client_secret=lwa.client_secret))
+async def test_a_refresh_token_from_a_confidential_login_needs_the_secret(
+    fake_lwa: FakeLWA,
+) -> None:
+    code = await code_for(fake_lwa)
+    _, tokens = await token(fake_lwa, **redeem(code, client_secret=fake_lwa.client_secret))
     refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
 
-    without = await token(lwa, **refresh)
-    with_secret = await token(lwa, **refresh, client_secret=lwa.client_secret)
+    without = await token(fake_lwa, **refresh)
+    with_secret = await token(fake_lwa, **refresh, client_secret=fake_lwa.client_secret)
 
     assert (without[0], without[1]["error"]) == (401, "invalid_client")
     assert with_secret[0] == 200, with_secret
 
 
-async def test_rotation_revokes_the_refresh_token_used(lwa: FakeLWA) -> None:
-    lwa.rotate_refresh_tokens = True
-    first = lwa.issue_refresh_token()
-    form = {"grant_type": "refresh_token", "client_secret": lwa.client_secret}
+async def test_rotation_revokes_the_refresh_token_used(fake_lwa: FakeLWA) -> None:
+    fake_lwa.rotate_refresh_tokens = True
+    first = fake_lwa.issue_refresh_token()
+    form = {"grant_type": "refresh_token", "client_secret": fake_lwa.client_secret}
 
-    status, answer = await token(lwa, **form, refresh_token=first)
-    again = await token(lwa, **form, refresh_token=first)
+    status, answer = await token(fake_lwa, **form, refresh_token=first)
+    again = await token(fake_lwa, **form, refresh_token=first)
 
     assert status == 200 and answer["refresh_token"] != first
     assert (again[0], again[1]["error"]) == (400, "invalid_grant")

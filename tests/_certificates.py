@@ -115,14 +115,14 @@ class TrustingBrowser(HeadlessBrowser):
 
 
 def registering(
-    lwa: FakeLWA, opener: Callable[[str], Awaitable[None]]
+    fake_lwa: FakeLWA, opener: Callable[[str], Awaitable[None]]
 ) -> Callable[[str], Awaitable[None]]:
     """Registers each consent URL's return URL with the fake, then opens it: for return URLs
     the fake would not accept by itself (https), whose port is chosen only at bind time."""
 
     async def open_browser(url: str) -> None:
-        assert lwa.redirect_uris is not None
-        lwa.redirect_uris.add(URL(url).query["redirect_uri"])
+        assert fake_lwa.redirect_uris is not None
+        fake_lwa.redirect_uris.add(URL(url).query["redirect_uri"])
         await opener(url)
 
     return open_browser

@@ -21,18 +21,18 @@ from yarl import URL
 from lwa_loopback import read_token_file
 from lwa_loopback.testing import FAKE_SELLING_PARTNER_ID
 
-from ._browser_helpers import (
+from .._browsers import (
     CALLBACK_URL,
     chromium_page,
     in_chromiums_loop,
     needs_chromium,
     screenshot,
 )
-from ._cli_process import Finished
-from ._fake_process import SECRET_MARKERS, FakeCommand, second_terminal
-from ._sockets import assert_port_free
+from .._cli_process import Finished
+from .._fake_process import SECRET_MARKERS, FakeCommand, second_terminal
+from .._sockets import assert_port_free
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 
 # The README's tour, command for command, in the second terminal. Port 8080 stands for the
 # registered return URL's; the test uses 0 (any free port) so that nothing else can hold it.

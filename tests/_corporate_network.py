@@ -150,13 +150,13 @@ def _private_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 # -- an https token endpoint ------------------------------------------------------------------
 @asynccontextmanager
-async def https_front(lwa: FakeLWA, certificate: ServerCertificate) -> AsyncIterator[int]:
-    """An https endpoint on 127.0.0.1 and a free port, passing each request on to ``lwa``
+async def https_front(fake_lwa: FakeLWA, certificate: ServerCertificate) -> AsyncIterator[int]:
+    """An https endpoint on 127.0.0.1 and a free port, passing each request on to ``fake_lwa``
     (plain http) and its answer back, as a TLS-terminating load balancer would; yields the
     port."""
 
     async def forward(request: web.Request) -> web.Response:
-        url = lwa.url.with_path(request.path).with_query(request.query)
+        url = fake_lwa.url.with_path(request.path).with_query(request.query)
         sent = _picked(request.headers, _PASSED_ON)
         async with (
             aiohttp.ClientSession() as session,

@@ -264,13 +264,19 @@ class _Common:
 
 
 @dataclass(frozen=True)
-class LoginOptions(_Common):
+class _WithSecret(_Common):
+    """What every flow that sends the client secret takes (all but the device flow)."""
+
+    client_secret: str | None = field(default=None, repr=False)
+    client_auth: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginOptions(_WithSecret):
     """``login()``'s options, as given (``_login_start.prepare`` checks them)."""
 
     redirect_uri: str | None = None
     bind: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    client_auth: str | None = None
     scope_data: ScopeData = None
     authorize_url: str | None = None
     sp_api: bool = False
@@ -291,19 +297,14 @@ class DeviceOptions(_Common):
 
 
 @dataclass(frozen=True)
-class ClientCredentialsOptions(_Common):
+class ClientCredentialsOptions(_WithSecret):
     """``client_credentials()``'s options, as given."""
-
-    client_secret: str | None = field(default=None, repr=False)
-    client_auth: str | None = None
 
 
 @dataclass(frozen=True)
-class ImportOptions(_Common):
+class ImportOptions(_WithSecret):
     """``import_refresh_token()``'s options, as given."""
 
-    client_secret: str | None = field(default=None, repr=False)
-    client_auth: str | None = None
     selling_partner_id: str | None = None
 
 

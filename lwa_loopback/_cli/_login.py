@@ -81,7 +81,11 @@ def login(
     browser_only = [name for name in _BROWSER_ONLY if given_on_command_line(name)]
     if device and browser_only:
         flags = ", ".join(OPTION_FLAGS[name] for name in browser_only)
-        raise ConfigurationError(f"{flags} cannot apply to --device: it has no return URL.")
+        raise ConfigurationError(
+            f"{flags} cannot apply to --device: they belong to a sign-in in a browser on this "
+            "machine, and the device flow has no return URL, no consent page of its own, and "
+            "waits as long as its code lives."
+        )
     if flow is CLIENT_CREDENTIALS_FLOW and not device and not browser_only:
         run_client_credentials(taken_by(ClientCredentialsOptions, options), as_json)
     elif device or (flow is DEVICE and not browser_only):

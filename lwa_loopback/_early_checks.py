@@ -8,11 +8,15 @@ client id, or LWA's consent page given to a Seller Central sign-in, fails on the
 
 from __future__ import annotations
 
+import logging
 import re
 
 from yarl import URL
 
+from ._endpoints import is_amazon
 from .errors import ConfigurationError, shown
+
+log = logging.getLogger("lwa_loopback")
 
 #: LWA's client ids: ``amzn1.application-oa2-client.`` and hex digits (32 in every one seen).
 _LWA_CLIENT_ID = re.compile(r"amzn1\.application-oa2-client\.[0-9a-fA-F]{16,64}")
@@ -70,12 +74,8 @@ def warn_about_seller_return_url(redirect_uri: str, consent_page: str) -> None:
     """Seller Central takes only https return URLs, and not localhost (LWA.md section 8): said
     before the browser opens, since the page would refuse the sign-in. A test server is left
     alone."""
-    import logging
-
-    from ._endpoints import is_amazon
-
     if is_amazon(consent_page) and not redirect_uri.lower().startswith("https://"):
-        logging.getLogger("lwa_loopback").warning(
+        log.warning(
             "this return URL is not https://, which Seller Central requires (and not "
             "localhost): register one such as https://sp-dev.example:8443/callback, or sign in "
             "with `paste` (docs/remote-paste-https.md).",

@@ -30,7 +30,6 @@ from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ._exchange import Client
-    from ._tokens import Tokens
 
 
 @dataclass(frozen=True)
@@ -68,11 +67,10 @@ def prepare_client(
     check_text("client_id", options.client_id)
     check_text("token_url", options.token_url)
     device = options if isinstance(options, DeviceOptions) else None
-    if not isinstance(options, DeviceOptions):
-        check_text("client_secret", options.client_secret, secret=True)
     # The device code is the proof: the device flow sends no secret (DEVICE_CODE.secret).
-    secret = None if isinstance(options, DeviceOptions) else options.client_secret
-    auth = None if isinstance(options, DeviceOptions) else options.client_auth
+    sender = None if isinstance(options, DeviceOptions) else options
+    if sender is not None:
+        check_text("client_secret", sender.client_secret, secret=True)
     endpoints = resolve_endpoints(
         options.region,
         token_url=options.token_url,
@@ -86,11 +84,13 @@ def prepare_client(
         client=Client(
             token_url=endpoints.token_url,
             client_id=options.client_id,
-            client_secret=secret or None,
+            client_secret=(sender.client_secret if sender else None) or None,
             region=options.region,
             request_timeout=check_seconds("request_timeout", options.request_timeout),
             clock=clock,
-            client_auth=chosen_client_auth(auth, endpoints.token_url),
+            client_auth=chosen_client_auth(
+                sender.client_auth if sender else None, endpoints.token_url
+            ),
         ),
         scope=" ".join(normalize_scopes(scopes, _example_scope(options)))
         if scope_required or scopes

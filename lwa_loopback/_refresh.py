@@ -175,20 +175,22 @@ async def _ask_lwa(path: Path, current: Tokens, settings: _Settings) -> Tokens:
     if not _renewable(current):  # the file was replaced while this process waited
         raise _no_refresh_token(path, current)
     # Known from the file, so said without a request (which would only come back 401).
-    if current.refresh_token is None and CLIENT_CREDENTIALS.lacks_secret(settings.client_secret):
-        raise TokenFileUnusable(
-            f"The token file {path} holds client-credentials tokens, which are renewed by "
-            "asking again with the client secret: pass `client_secret` (LWA_CLIENT_SECRET). "
-            "Nothing was sent.",
-            parameters=("client_secret",),
+    renewal, why = (
+        (
+            REFRESH_TOKEN,
+            "it was signed in with a client secret, and its refresh token is refreshed "
+            "only with it",
         )
-    if current.refresh_token is not None and REFRESH_TOKEN.lacks_secret(
-        settings.client_secret, sent_before=current.client_secret_sent
-    ):
+        if current.refresh_token is not None
+        else (
+            CLIENT_CREDENTIALS,
+            "it holds client-credentials tokens, renewed by asking again with the client secret",
+        )
+    )
+    if renewal.lacks_secret(settings.client_secret, sent_before=current.client_secret_sent):
         raise TokenFileUnusable(
-            f"The token file {path} was signed in with a client secret, and its refresh token "
-            "is refreshed only with it: pass `client_secret` (LWA_CLIENT_SECRET). Nothing was "
-            "sent.",
+            f"The token file {path} cannot be renewed here: {why}. Pass `client_secret` "
+            "(LWA_CLIENT_SECRET). Nothing was sent.",
             parameters=("client_secret",),
         )
     _check_token_url(path, current.token_url)

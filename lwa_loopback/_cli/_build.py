@@ -70,12 +70,10 @@ def add_options(*flows: str) -> Callable[[Callable[..., Any]], Callable[..., Any
 def warn_if_secret_on_command_line() -> None:
     """A secret typed as a flag lands in the shell's history and in `ps`, where any local user
     reads it: said each time, and the command goes on."""
-    from click.core import ParameterSource
-
     from ._output import say
+    from ._profiles import given_on_command_line
 
-    context = click.get_current_context()
-    if context.get_parameter_source("client_secret") is ParameterSource.COMMANDLINE:
+    if given_on_command_line("client_secret"):
         say(
             "warning: --client-secret on the command line is kept in the shell's history and "
             "shown by `ps` to every user of this machine: set LWA_CLIENT_SECRET instead."
